@@ -1,0 +1,179 @@
+"""Non-secret settings: a typed declaration with defaults, read and written as JSON.
+
+The file never holds the API key. Read on the GUI thread (or by ``qagen``) and passed to workers
+as values.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from qagen_desktop import paths
+from qagen_desktop.atomicfile import atomic_write_bytes
+from qagen_desktop.endpoint import (
+    DEFAULT_AZURE_API_VERSION,
+    DEFAULT_ENDPOINT,
+    DEFAULT_MODEL,
+    DEFAULT_PROVIDER,
+    Endpoint,
+    guess_provider,
+)
+from qagen_desktop.prompts import DEFAULT_TEMPLATE
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("qa", "openai-chat", "alpaca", "sharegpt")
+RESPONSE_MODES = ("json_schema", "json_object", "plain")
+MAX_RECENT_FILES = 10
+
+
+@dataclass
+class Settings:
+    """Everything the app remembers between runs, with the script's defaults."""
+
+    provider: str = DEFAULT_PROVIDER
+    endpoint: str = DEFAULT_ENDPOINT
+    model: str = DEFAULT_MODEL
+    deployment: str = ""
+    api_version: str = DEFAULT_AZURE_API_VERSION
+
+    pairs: int = 5
+    concurrency: int = 4
+    chunk_chars: int = 3000
+    max_retries: int = 3
+    timeout: float = 60.0
+    prompt_template: str = DEFAULT_TEMPLATE
+    system_message: str = ""
+
+    export_format: str = "qa"
+    include_context: bool = False
+    selected_only: bool = False
+
+    # Endpoint key_id -> the structured-output mode that server accepted last time.
+    response_modes: dict[str, str] = field(default_factory=dict)
+    recent_files: list[str] = field(default_factory=list)
+    # Window geometry and splitter state, base64 text written by the window.
+    window: dict[str, str] = field(default_factory=dict)
+
+    def to_endpoint(self) -> Endpoint:
+        return Endpoint(
+            provider=self.provider,
+            url=self.endpoint,
+            model=self.model,
+            deployment=self.deployment,
+            api_version=self.api_version,
+        )
+
+    def response_mode_for(self, endpoint: Endpoint) -> str:
+        """The mode that worked for this endpoint before; json_schema for a new one."""
+        try:
+            mode = self.response_modes.get(endpoint.key_id(), RESPONSE_MODES[0])
+        except Exception:
+            return RESPONSE_MODES[0]
+        return mode if mode in RESPONSE_MODES else RESPONSE_MODES[0]
+
+    def remember_response_mode(self, endpoint: Endpoint, mode: str) -> None:
+        self.response_modes[endpoint.key_id()] = mode
+
+    def add_recent_file(self, path: str) -> None:
+        resolved = str(Path(path).resolve())
+        self.recent_files = [resolved] + [p for p in self.recent_files if p != resolved]
+        del self.recent_files[MAX_RECENT_FILES:]
+
+
+_FIELD_TYPES: dict[str, Any] = {
+    "provider": str,
+    "endpoint": str,
+    "model": str,
+    "deployment": str,
+    "api_version": str,
+    "pairs": int,
+    "concurrency": int,
+    "chunk_chars": int,
+    "max_retries": int,
+    "timeout": (int, float),
+    "prompt_template": str,
+    "system_message": str,
+    "export_format": str,
+    "include_context": bool,
+    "selected_only": bool,
+    "response_modes": dict,
+    "recent_files": list,
+    "window": dict,
+}
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings, keeping defaults for anything missing, mistyped or unreadable.
+
+    A damaged file never stops the app from starting; it is logged and the defaults are used.
+    """
+    path = path or paths.settings_file()
+    settings = Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return settings
+    except (OSError, ValueError) as exc:
+        log.warning("Settings file %s could not be read (%s); using defaults.", path, exc)
+        return settings
+    if not isinstance(raw, dict):
+        return settings
+    known = {f.name for f in fields(Settings)}
+    for name, value in raw.items():
+        expected = _FIELD_TYPES.get(name)
+        if name not in known or expected is None:
+            continue
+        # bool is an int: keep a stray true/false out of the number fields.
+        if isinstance(value, bool) and expected is not bool:
+            continue
+        if isinstance(value, expected):
+            setattr(settings, name, value)
+    if settings.export_format not in FORMATS:
+        settings.export_format = "qa"
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write settings atomically. The key is not a field, so it cannot be written."""
+    path = path or paths.settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(asdict(settings), indent=2, ensure_ascii=False, sort_keys=True)
+    atomic_write_bytes(path, (data + "\n").encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the old script read from the environment: API_ENDPOINT, API_KEY and MODEL.
+
+    ``api_key`` is None when API_KEY is unset, and "" when it is set but empty (no key: a local
+    server). A key from the environment is used but never stored.
+    """
+
+    endpoint: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
+        env = os.environ if environ is None else environ
+        return cls(
+            endpoint=env.get("API_ENDPOINT") or None,
+            api_key=env.get("API_KEY"),
+            model=env.get("MODEL") or None,
+        )
+
+    def apply(self, settings: Settings) -> Settings:
+        """Settings with the environment's endpoint and model as starting values."""
+        if self.endpoint:
+            settings.endpoint = self.endpoint.strip()
+            settings.provider = guess_provider(settings.endpoint)
+        if self.model:
+            settings.model = self.model.strip()
+        return settings

@@ -1,0 +1,39 @@
+"""Shared test set-up: every test runs with its own user folders and no real keyring.
+
+Nothing here touches the user's real config, data, cache or state folders, nor the network.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports Qt: no screen is needed for the window tests.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
+    """Point platformdirs (through the XDG variables) at fresh temporary folders.
+
+    Also keeps the environment variables of the old script out of the way, and makes the keyring
+    a backend that stores nothing unless a test asks for another.
+    """
+    root = tmp_path_factory.mktemp("home")
+    folders = {
+        "config": root / "config",
+        "data": root / "data",
+        "cache": root / "cache",
+        "state": root / "state",
+    }
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folders["config"]))
+    monkeypatch.setenv("XDG_DATA_HOME", str(folders["data"]))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folders["cache"]))
+    monkeypatch.setenv("XDG_STATE_HOME", str(folders["state"]))
+    for name in ("API_ENDPOINT", "API_KEY", "MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    yield folders
