@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["fake_server"]
+
 # Before anything imports Qt: no screen is needed for the window tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
