@@ -1,0 +1,143 @@
+"""Split long text into chunks a model can take, and spread the requested pairs over them.
+
+Chunks cover the text exactly: joining their texts gives the original back, whitespace included
+(whitespace stays with the chunk it follows).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+# Below this a chunk holds too little text for a model to write a grounded question about.
+MIN_CHUNK_CHARS = 200
+
+# A blank line (possibly holding spaces, or CRLF line ends) and the whitespace that follows it.
+_PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
+# The end of a sentence: terminal punctuation, closing quotes or brackets, then whitespace; CJK
+# full stops need no space after them. One leading character class keeps the scan fast.
+_SENTENCE = re.compile(r"[.!?…。！？]+[\"'”’»)\]」』）]*(?:\s+|(?<=[。！？」』）]))")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One piece of the text: its position in the list, its offset in the text, and its text."""
+
+    index: int
+    start: int
+    text: str
+
+    @property
+    def content_length(self) -> int:
+        """Characters that are not leading or trailing whitespace: the weight for allocate_pairs."""
+        return len(self.text.strip())
+
+
+def chunk_text(text: str, max_chars: int = 3000) -> list[Chunk]:
+    """Split ``text`` into chunks of at most ``max_chars`` characters, losing nothing.
+
+    Cuts at paragraph breaks, then sentence ends, then whitespace, and only as a last resort
+    inside a word; small paragraphs are packed together up to ``max_chars``.
+    """
+    chunks: list[Chunk] = []
+    start = 0
+    for end in _cut_points(text, max_chars):
+        chunks.append(Chunk(len(chunks), start, text[start:end]))
+        start = end
+    return chunks
+
+
+def count_chunks(text: str, max_chars: int = 3000) -> int:
+    """How many chunks ``chunk_text`` would make, without building them (for a live count)."""
+    return sum(1 for _ in _cut_points(text, max_chars))
+
+
+def _cut_points(text: str, max_chars: int) -> Iterator[int]:
+    """Yield the end offset of every chunk, in order; the last one is ``len(text)``."""
+    if max_chars < MIN_CHUNK_CHARS:
+        raise ValueError(f"Chunk size must be at least {MIN_CHUNK_CHARS} characters.")
+    length = len(text)
+    # Paragraph breaks are found once over the whole text; finer boundaries are searched only in
+    # the few windows that have no paragraph break, so 20 MB stays a single regex scan.
+    paragraphs = [m.end() for m in _PARAGRAPH.finditer(text)]
+    cur = 0
+    while length - cur > max_chars:
+        limit = cur + max_chars
+        yield (cur := _best_cut(text, cur, limit, paragraphs))
+    if cur < length:
+        yield length
+
+
+def _best_cut(text: str, cur: int, limit: int, paragraphs: list[int]) -> int:
+    """Choose where the chunk starting at ``cur`` ends, at most at ``limit``.
+
+    A boundary in the second half of the window wins by kind (paragraph, then sentence); a
+    paragraph or sentence end early in the window still beats cutting mid-sentence, and a
+    word boundary beats cutting inside a word.
+    """
+    half = cur + (limit - cur) // 2
+    i = bisect_right(paragraphs, limit) - 1
+    paragraph = paragraphs[i] if i >= 0 and paragraphs[i] > cur else 0
+    if paragraph >= half:
+        return paragraph
+    sentence = _last_match_end(_SENTENCE, text, half, limit)
+    if sentence:
+        return sentence
+    if paragraph:
+        return paragraph
+    sentence = _last_match_end(_SENTENCE, text, cur, limit)
+    if sentence:
+        return sentence
+    return _last_match_end(_WHITESPACE, text, cur, limit) or limit
+
+
+def _last_match_end(pattern: re.Pattern[str], text: str, cur: int, limit: int) -> int:
+    """The end of the last match inside ``text[cur:limit]`` that ends after ``cur``, else 0."""
+    end = 0
+    for match in pattern.finditer(text, cur, limit):
+        end = match.end()
+    return end if end > cur else 0
+
+
+def allocate_pairs(lengths: Sequence[int], total: int) -> list[int]:
+    """Spread ``total`` pairs over chunks in proportion to their length.
+
+    ``lengths`` are content lengths (``Chunk.content_length``: whitespace-only chunks give 0 and
+    get no pairs). When ``total`` covers every chunk with content, each gets at least one and the
+    rest goes by the largest-remainder method; otherwise ``total`` chunks get one each, spread
+    evenly over the text. The result sums to ``total`` unless no chunk has content (all zeros).
+    """
+    if total < 0:
+        raise ValueError("The number of pairs cannot be negative.")
+    shares = [0] * len(lengths)
+    active = [i for i, n in enumerate(lengths) if n > 0]
+    if not active or total == 0:
+        return shares
+    if total < len(active):
+        # Integer form of round-down((k + 0.5) * m / total): distinct, centred, evenly spaced.
+        m = len(active)
+        for k in range(total):
+            shares[active[((2 * k + 1) * m) // (2 * total)]] = 1
+        return shares
+    # Chunks whose proportional share is under one get exactly one; the others share the rest.
+    floor_one: set[int] = set()
+    while True:
+        rest = [i for i in active if i not in floor_one]
+        budget = total - len(floor_one)
+        weight = sum(lengths[i] for i in rest)
+        newly = {i for i in rest if budget * lengths[i] < weight}
+        if not newly:
+            break
+        floor_one |= newly
+    for i in floor_one:
+        shares[i] = 1
+    remainders = []
+    for i in rest:
+        shares[i], remainder = divmod(budget * lengths[i], weight)
+        remainders.append((-remainder, i))
+    for _, i in sorted(remainders)[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
