@@ -1,0 +1,145 @@
+"""The ``qagen-desktop`` command: answer --version/--help without Qt, else open the window.
+
+Every start-up failure is logged and shown in a message box where one can be shown: a
+double-clicked app has no console to print to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qagen_desktop import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        add_help=False,
+        allow_abbrev=False,
+        description=(
+            "Turn pasted text into a question-answer dataset (JSONL) with any OpenAI-compatible"
+            " model. Opens the window; `qagen` is the command-line tool."
+        ),
+        epilog="Other arguments go to Qt (for example -platform offscreen).",
+    )
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; ``argv`` excludes the program name (``sys.argv[1:]`` when None)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    known, _ = parser.parse_known_args(args)
+    if known.version:
+        _say(f"{APP_NAME} {__version__}")
+        return 0
+    if known.help:
+        from qagen_desktop.logging_setup import log_file
+
+        _say(parser.format_help().rstrip() + f"\n\nLog file: {log_file()}")
+        return 0
+    return _open_window(args)
+
+
+def _open_window(args: list[str]) -> int:
+    from qagen_desktop.logging_setup import configure_logging
+
+    log_path = configure_logging()
+    log.info(
+        "%s %s starting (Python %s, %s, frozen=%s)",
+        APP_NAME,
+        __version__,
+        platform.python_version(),
+        platform.platform(),
+        bool(getattr(sys, "frozen", False)),
+    )
+    try:
+        _install_qt_message_handler()
+        from qagen_desktop.ui.app import run
+
+        code = run([sys.argv[0] if sys.argv and sys.argv[0] else APP_NAME, *args])
+    except Exception as error:
+        log.critical("Could not start", exc_info=True)
+        _show_start_failure(error, log_path)
+        return 1
+    log.info("Exiting with code %s", code)
+    return int(code or 0)
+
+
+def _say(text: str) -> None:
+    """Print when there is a console: a frozen windowed build has sys.stdout set to None."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _install_qt_message_handler() -> None:
+    """Route Qt's own warnings (e.g. "QThread: Destroyed while...") into the log file."""
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
+    # Keep a reference: Qt holds only the C++ side of the callback.
+    _install_qt_message_handler.handler = handler  # type: ignore[attr-defined]
+
+
+def _show_start_failure(error: BaseException, log_path: Path | None) -> None:
+    """Tell the person why the app did not open, in a message box if possible."""
+    from qagen_desktop.logging_setup import redact_secrets
+
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")
+    where = f" Details are in {log_path}." if log_path else ""
+    message = redact_secrets(f"{APP_NAME} could not start: {reason}.{where}")
+    _say_error(message)
+    try:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        app = QApplication.instance() or QApplication([APP_NAME])
+        assert app is not None
+        QMessageBox.critical(None, APP_NAME, message)
+        return
+    except Exception:
+        log.warning("No Qt message box for the start-up failure", exc_info=True)
+    if sys.platform == "win32":
+        try:
+            import ctypes
+
+            ctypes.windll.user32.MessageBoxW(None, message, APP_NAME, 0x10)
+        except Exception:
+            log.warning("No Windows message box for the start-up failure", exc_info=True)
+
+
+def _say_error(text: str) -> None:
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
