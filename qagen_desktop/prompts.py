@@ -43,3 +43,35 @@ def render_prompt(template: str, context: str, n: int) -> str:
     """Fill ``{context}`` and ``{n}`` in; every other brace is left as written (JSON examples)."""
     # Replace {n} first so a literal "{n}" inside the context text is never touched.
     return template.replace("{n}", str(n)).replace("{context}", context)
+
+
+def response_format(mode: str) -> dict[str, Any] | None:
+    """The ``response_format`` of a request in this mode; None for the plain prompt."""
+    if mode == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "qa_pairs", "schema": PAIRS_SCHEMA, "strict": True},
+        }
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+def build_messages(
+    template: str, system_message: str, context: str, n: int
+) -> list[dict[str, str]]:
+    """The chat messages asking for ``n`` pairs from ``context``: an optional system message,
+    then the filled-in template."""
+    messages = []
+    if system_message.strip():
+        messages.append({"role": "system", "content": system_message})
+    messages.append({"role": "user", "content": render_prompt(template, context, n)})
+    return messages
+
+
+def check_template(template: str) -> str | None:
+    """What is wrong with an edited template (None when it is usable)."""
+    missing = [name for name in ("{n}", "{context}") if name not in template]
+    if missing:
+        return f"The prompt template needs {' and '.join(missing)}: put it back in."
+    return None

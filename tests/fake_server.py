@@ -157,7 +157,7 @@ class FakeLLMServer:
 
     def start(self) -> FakeLLMServer:
         self._stopped.clear()
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _Server(("127.0.0.1", 0), _Handler)
         httpd.daemon_threads = True
         httpd.block_on_close = False
         httpd.fake = self  # type: ignore[attr-defined]
@@ -362,6 +362,15 @@ class FakeLLMServer:
                 return False
             if _client_gone(h.connection):
                 return False
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing a kept-alive connection is normal; anything else is a bug to see.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

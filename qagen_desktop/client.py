@@ -1,0 +1,516 @@
+"""One chat-completions request, and what its failures mean in plain words.
+
+``send_chat`` sends one request (streamed replies read as server-sent events, anything else as a
+plain JSON completion) and returns the reply's text, finish reason and token usage, or raises a
+``ChatError`` that says what to fix and whether trying again can help. ``check_connection`` is the
+"Test connection" button: one one-token request, one line saying whether URL, key and model work.
+Redirects are never followed, so the key only ever goes to the configured host.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from httpx_sse import EventSource, SSEError
+
+from qagen_desktop import __version__
+from qagen_desktop.endpoint import Endpoint
+from qagen_desktop.errors import ConfigError, RequestError, redact
+
+USER_AGENT = f"qagen-desktop/{__version__}"
+# Statuses worth trying again: the server may answer the same request later.
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+_SERVER_TEXT_LIMIT = 200
+
+
+@dataclass
+class Usage:
+    """Token counts, summed over replies."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.total_tokens += other.total_tokens
+
+    @classmethod
+    def from_json(cls, data: object) -> Usage | None:
+        if not isinstance(data, dict):
+            return None
+
+        def number(name: str) -> int:
+            value = data.get(name)
+            return int(value) if isinstance(value, (int, float)) else 0
+
+        prompt, completion = number("prompt_tokens"), number("completion_tokens")
+        return cls(prompt, completion, number("total_tokens") or prompt + completion)
+
+
+@dataclass
+class ChatReply:
+    """The assistant's text, why it stopped ("stop", "length", "content_filter", or None when
+    the server did not say) and the usage the server reported."""
+
+    content: str
+    finish_reason: str | None
+    usage: Usage | None
+
+
+class ChatError(RequestError):
+    """A failed request. ``retryable``: the same request may work later (after ``retry_after``
+    seconds when the server said so). ``server_text`` is what the server said, redacted."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        server_text: str = "",
+    ) -> None:
+        super().__init__(message, kind=kind, status=status)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.server_text = server_text
+
+
+def new_async_client(
+    timeout: float, connections: int, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The client every generation request goes through.
+
+    The timeout applies to each connect and to each read: it is the longest silence allowed, not
+    a cap on a long streamed answer. Redirects are never followed (the key stays with its host).
+    """
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        limits=limits,
+        follow_redirects=False,
+        transport=transport,
+        headers={"user-agent": USER_AGENT},
+        trust_env=transport is None,
+    )
+
+
+async def send_chat(
+    client: httpx.AsyncClient,
+    endpoint: Endpoint,
+    api_key: str | None,
+    body: dict[str, Any],
+) -> ChatReply:
+    """Send one chat request and read the whole reply; ChatError when it fails."""
+    url = endpoint.chat_url()
+    headers = endpoint.auth_headers(api_key)
+    if body.get("stream"):
+        headers["accept"] = "text/event-stream"
+    try:
+        async with client.stream("POST", url, json=body, headers=headers) as response:
+            if response.status_code >= 300:
+                await response.aread()
+                raise error_for_response(response, endpoint, api_key)
+            content_type = response.headers.get("content-type", "")
+            if "text/event-stream" in content_type:
+                return await _read_events(response, endpoint, api_key)
+            await response.aread()
+            return _read_completion(response.text)
+    except httpx.HTTPError as exc:
+        raise error_for_exception(exc, endpoint) from None
+
+
+async def _read_events(
+    response: httpx.Response, endpoint: Endpoint, api_key: str | None
+) -> ChatReply:
+    parts: list[str] = []
+    finish: str | None = None
+    usage: Usage | None = None
+    try:
+        async for event in EventSource(response).aiter_sse():
+            data = event.data.strip()
+            if not data:
+                continue
+            if data == "[DONE]":
+                break
+            try:
+                payload = json.loads(data)
+            except ValueError:
+                continue
+            if not isinstance(payload, dict):
+                continue
+            if payload.get("error"):
+                text = _server_text(json.dumps(payload), api_key)
+                raise ChatError(
+                    f"The server failed while answering: {text}",
+                    kind="server",
+                    retryable=True,
+                    server_text=text,
+                )
+            usage = Usage.from_json(payload.get("usage")) or usage
+            for choice in payload.get("choices") or ():
+                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                    continue
+                delta = choice.get("delta") or choice.get("message") or {}
+                if isinstance(delta, dict):
+                    parts.append(_text_of(delta.get("content")))
+                finish = choice.get("finish_reason") or finish
+    except SSEError:  # pragma: no cover - the content type was checked before
+        pass
+    return ChatReply("".join(parts), finish, usage)
+
+
+def _read_completion(text: str) -> ChatReply:
+    """A non-streamed completion; a body that is not a completion is taken as the reply text."""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return ChatReply(text, None, None)
+    if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
+        return ChatReply(text, None, None)
+    usage = Usage.from_json(payload.get("usage"))
+    for choice in payload["choices"]:
+        if isinstance(choice, dict) and choice.get("index", 0) == 0:
+            message = choice.get("message") or choice.get("delta") or {}
+            content = _text_of(message.get("content")) if isinstance(message, dict) else ""
+            if not content and isinstance(choice.get("text"), str):
+                content = choice["text"]
+            return ChatReply(content, choice.get("finish_reason"), usage)
+    return ChatReply("", None, usage)
+
+
+def _text_of(content: object) -> str:
+    """Message content as text: a string, or a list of text parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(str(part.get("text") or "") for part in content if isinstance(part, dict))
+    return ""
+
+
+# -- what failures mean ----------------------------------------------------------------------
+
+
+def error_for_response(
+    response: httpx.Response, endpoint: Endpoint, api_key: str | None
+) -> ChatError:
+    """A plain message for a failed HTTP status (the response body already read)."""
+    status = response.status_code
+    text = _server_text(response.text, api_key)
+    code = _error_code(response.text)
+    said = f" The server said: {text}" if text else ""
+    if 300 <= status < 400:
+        location = response.headers.get("location", "")
+        target = urlsplit(urljoin(str(response.request.url), location)).hostname or "elsewhere"
+        return ChatError(
+            f"The endpoint redirects to {target} ({status}): enter the address it redirects to "
+            "as the endpoint URL; the key is never sent on.",
+            kind="redirect",
+            status=status,
+        )
+    if status == 401:
+        return ChatError(
+            "The server rejected the API key (401): check the key.", kind="auth", status=status
+        )
+    if status == 403:
+        return ChatError(
+            f"Access denied (403): check that the key may use this endpoint and model.{said}",
+            kind="forbidden",
+            status=status,
+            server_text=text,
+        )
+    if status == 404:
+        if _about_model(text, code):
+            return ChatError(
+                f"The model {endpoint.model!r} was not found (404): check the model name.{said}",
+                kind="not_found",
+                status=status,
+                server_text=text,
+            )
+        return ChatError(
+            "Not found (404): check the URL, the deployment name and the api-version.",
+            kind="not_found",
+            status=status,
+            server_text=text,
+        )
+    if code == "content_filter" or "ResponsibleAIPolicyViolation" in response.text:
+        return ChatError(
+            "The provider's content filter blocked this text.",
+            kind="filtered",
+            status=status,
+            server_text=text,
+        )
+    if status == 429:
+        return ChatError(
+            "The server is rate-limiting requests (429).",
+            kind="rate_limited",
+            status=status,
+            retryable=True,
+            retry_after=retry_after_seconds(response.headers),
+            server_text=text,
+        )
+    if status in RETRY_STATUSES or status >= 500:
+        return ChatError(
+            f"The server failed (HTTP {status}): try again later or check its logs.{said}",
+            kind="server",
+            status=status,
+            retryable=True,
+            retry_after=retry_after_seconds(response.headers),
+            server_text=text,
+        )
+    if "context length" in text.lower() or code == "context_length_exceeded":
+        return ChatError(
+            f"The text is too long for the model ({status}): lower the chunk size.{said}",
+            kind="too_long",
+            status=status,
+            server_text=text,
+        )
+    return ChatError(
+        f"The server refused the request (HTTP {status}).{said}",
+        kind="bad_request",
+        status=status,
+        server_text=text,
+    )
+
+
+def error_for_exception(exc: httpx.HTTPError, endpoint: Endpoint) -> ChatError:
+    """A plain message for a request that got no HTTP answer."""
+    parts = urlsplit(str(exc.request.url)) if _has_request(exc) else urlsplit(endpoint.url)
+    host = parts.hostname or "the server"
+    where = f"{host}:{parts.port}" if parts.port else host
+    detail = " ".join(_causes(exc)).lower()
+    if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, httpx.ConnectTimeout):
+            return ChatError(
+                f"Could not connect to {where} in time: check the endpoint URL and that the "
+                "server is running.",
+                kind="timeout",
+                retryable=True,
+            )
+        return ChatError(
+            f"The server at {where} went silent for longer than the timeout: check it is "
+            "running, or raise the timeout.",
+            kind="timeout",
+            retryable=True,
+        )
+    if _is_tls_failure(exc, detail):
+        return ChatError(
+            f"The secure connection to {host} failed (TLS): check http:// versus https:// and "
+            "the server's certificate.",
+            kind="tls",
+        )
+    if isinstance(exc, httpx.ConnectError):
+        if any(
+            mark in detail
+            for mark in (
+                "name or service not known",
+                "nodename nor servname",
+                "getaddrinfo failed",
+                "temporary failure in name resolution",
+                "no address associated",
+                "name resolution",
+                "errno -2",
+                "errno -3",
+                "errno -5",
+                "11001",
+            )
+        ):
+            return ChatError(
+                f"The host name {host} could not be found: check the endpoint URL.", kind="dns"
+            )
+        if "refused" in detail or "errno 111" in detail or "10061" in detail:
+            return ChatError(
+                f"Nothing answers at {where} (connection refused): start the server, or check "
+                "the endpoint URL and port.",
+                kind="connect",
+                retryable=True,
+            )
+        return ChatError(
+            f"Could not connect to {where}: check the endpoint URL and your network.",
+            kind="connect",
+            retryable=True,
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return ChatError(
+            "The endpoint URL needs to start with http:// or https://.", kind="bad_request"
+        )
+    return ChatError(
+        f"The connection to {where} broke before the reply was complete: check the server.",
+        kind="server",
+        retryable=True,
+    )
+
+
+def _has_request(exc: httpx.HTTPError) -> bool:
+    try:
+        exc.request  # noqa: B018 - raises RuntimeError when there is none
+    except RuntimeError:
+        return False
+    return True
+
+
+def _causes(exc: BaseException) -> list[str]:
+    texts = []
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 8:
+        texts.append(f"{type(current).__name__} {current}")
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return texts
+
+
+def _is_tls_failure(exc: BaseException, detail: str) -> bool:
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, ssl.SSLError):
+            return True
+        current = current.__cause__ or current.__context__
+    return "ssl" in detail and ("certificate" in detail or "handshake" in detail)
+
+
+def _about_model(text: str, code: str | None) -> bool:
+    lowered = text.lower()
+    if code in ("model_not_found",):
+        return True
+    return "model" in lowered and "deployment" not in lowered
+
+
+def _error_code(body: str) -> str | None:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error, dict):
+        code = error.get("code")
+        inner = error.get("innererror")
+        if isinstance(inner, dict) and inner.get("code") == "ResponsibleAIPolicyViolation":
+            return "content_filter"
+        return str(code) if code is not None else None
+    return None
+
+
+def _server_text(body: str, api_key: str | None) -> str:
+    """What the server said, on one line, short and without the key."""
+    text = body
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        error = payload.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            text = str(error["message"])
+        elif isinstance(error, str):
+            text = error
+        elif isinstance(payload.get("message"), str):
+            text = payload["message"]
+        elif isinstance(payload.get("detail"), str):
+            text = payload["detail"]
+    text = " ".join(redact(text, api_key).split())
+    if len(text) > _SERVER_TEXT_LIMIT:
+        text = text[: _SERVER_TEXT_LIMIT - 1] + "…"
+    return text
+
+
+def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> float | None:
+    """The wait a server asks for: ``retry-after-ms``, else ``retry-after`` (seconds or date)."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return max(0.0, float(milliseconds) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+# -- "Test connection" -----------------------------------------------------------------------
+
+
+@dataclass
+class ConnectionVerdict:
+    ok: bool
+    message: str
+
+
+def check_connection(
+    endpoint: Endpoint,
+    api_key: str | None,
+    *,
+    timeout: float = 15.0,
+    transport: httpx.BaseTransport | None = None,
+) -> ConnectionVerdict:
+    """Send a one-token chat request to the configured URL and model; say which part is wrong."""
+    try:
+        url = endpoint.chat_url()
+    except ConfigError as exc:
+        return ConnectionVerdict(False, str(exc))
+    body: dict[str, Any] = {
+        "messages": [{"role": "user", "content": "Reply with the word OK."}],
+        "max_tokens": 1,
+        "stream": False,
+    }
+    if endpoint.model:
+        body["model"] = endpoint.model
+    name = endpoint.model or endpoint.deployment or "the model"
+    with httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        transport=transport,
+        headers={"user-agent": USER_AGENT},
+        trust_env=transport is None,
+    ) as client:
+        try:
+            response = client.post(url, json=body, headers=endpoint.auth_headers(api_key))
+            if response.status_code in (400, 422) and "max_tokens" in response.text:
+                # Reasoning models refuse max_tokens; the probe works as well without it.
+                del body["max_tokens"]
+                response = client.post(url, json=body, headers=endpoint.auth_headers(api_key))
+        except httpx.HTTPError as exc:
+            return ConnectionVerdict(False, str(error_for_exception(exc, endpoint)))
+    if response.status_code >= 300:
+        error = error_for_response(response, endpoint, api_key)
+        message = str(error)
+        if error.kind == "auth":
+            message = "The URL works, but the server rejected the API key (401): check the key."
+        elif error.kind == "rate_limited":
+            message = (
+                "URL, key and model work, but the server is rate-limiting this key (429): "
+                "wait and try again."
+            )
+        return ConnectionVerdict(False, message)
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or "choices" not in payload:
+        return ConnectionVerdict(
+            False,
+            "The URL answered, but not like a chat-completions endpoint: check the endpoint URL.",
+        )
+    answered = payload.get("model") if isinstance(payload.get("model"), str) else None
+    return ConnectionVerdict(True, f"Connected: {answered or name} answered.")
