@@ -414,30 +414,37 @@ class _Run:
         assert self.client is not None
         config = self.config
         while True:
-            mode, include_usage = self.mode, self.include_usage
-            body: dict[str, Any] = {
-                "messages": build_messages(
-                    config.prompt_template, config.system_message, chunk.text, need
-                ),
-                "stream": True,
-            }
-            if config.endpoint.model:
-                body["model"] = config.endpoint.model
-            if include_usage:
-                body["stream_options"] = {"include_usage": True}
-            form = response_format(mode)
-            if form is not None:
-                body["response_format"] = form
-            try:
-                async with self.slots:
+            # The body is built once a slot is free, so it carries what the server was last
+            # found to take.
+            async with self.slots:
+                mode, include_usage = self.mode, self.include_usage
+                body = self._body(chunk, need, mode, include_usage)
+                try:
                     reply = await send_chat(self.client, config.endpoint, config.api_key, body)
-            except ChatError as exc:
-                if not self._adapt(exc, mode, include_usage):
-                    raise
-                continue
+                except ChatError as exc:
+                    if not self._adapt(exc, mode, include_usage):
+                        raise
+                    continue
             if self.confirmed_mode is None:
                 self.confirmed_mode = mode
             return reply
+
+    def _body(self, chunk: Chunk, need: int, mode: str, include_usage: bool) -> dict[str, Any]:
+        config = self.config
+        body: dict[str, Any] = {
+            "messages": build_messages(
+                config.prompt_template, config.system_message, chunk.text, need
+            ),
+            "stream": True,
+        }
+        if config.endpoint.model:
+            body["model"] = config.endpoint.model
+        if include_usage:
+            body["stream_options"] = {"include_usage": True}
+        form = response_format(mode)
+        if form is not None:
+            body["response_format"] = form
+        return body
 
     def _adapt(self, exc: ChatError, mode: str, include_usage: bool) -> bool:
         """After a 400: change what requests carry and return True, or False (a real error)."""
