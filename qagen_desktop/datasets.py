@@ -1,0 +1,374 @@
+"""Dataset files: JSONL in four formats, written atomically and read back with format detection.
+
+Every line is ``json.dumps(record, ensure_ascii=False)`` plus ``"\\n"``, so a file we wrote,
+opened and saved again with the same options, comes out byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from qagen_desktop.atomicfile import atomic_write_chunks
+from qagen_desktop.errors import ConfigError
+from qagen_desktop.records import QAPair
+from qagen_desktop.settings import FORMATS
+
+__all__ = [
+    "FORMATS",
+    "BadLine",
+    "DatasetError",
+    "LoadedDataset",
+    "encode_lines",
+    "load_dataset",
+    "save_dataset",
+    "to_record",
+]
+
+# Lines are joined into blocks of about this many bytes before each write.
+_WRITE_BLOCK = 1 << 20
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+class DatasetError(ConfigError):
+    """A dataset file that cannot be read or written; the message names the file and the fix."""
+
+
+@dataclass
+class BadLine:
+    """A line that was skipped on opening, by its 1-based number, and why."""
+
+    line_no: int
+    reason: str
+
+
+@dataclass
+class LoadedDataset:
+    """What a file held: the pairs, its format and the export options it was written with.
+
+    ``dropped_fields`` names record keys outside the format that were not kept (an ``id``, say).
+    """
+
+    pairs: list[QAPair]
+    format: str
+    bad_lines: list[BadLine]
+    include_context: bool
+    system_message: str
+    dropped_fields: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------- writing
+
+
+def to_record(
+    pair: QAPair, fmt: str = "qa", *, include_context: bool = False, system_message: str = ""
+) -> dict[str, Any]:
+    """The JSON object for one pair in format ``fmt`` (see the table in PRODUCT.md)."""
+    if fmt == "qa":
+        record: dict[str, Any] = {"question": pair.question, "answer": pair.answer}
+    elif fmt == "openai-chat":
+        messages = [{"role": "system", "content": system_message}] if system_message else []
+        messages.append({"role": "user", "content": pair.question})
+        messages.append({"role": "assistant", "content": pair.answer})
+        record = {"messages": messages}
+    elif fmt == "alpaca":
+        # Alpaca's own field for the material a question is about takes the context.
+        source = pair.source if include_context else ""
+        return {"instruction": pair.question, "input": source, "output": pair.answer}
+    elif fmt == "sharegpt":
+        turns = [{"from": "system", "value": system_message}] if system_message else []
+        turns.append({"from": "human", "value": pair.question})
+        turns.append({"from": "gpt", "value": pair.answer})
+        record = {"conversations": turns}
+    else:
+        raise DatasetError(_unknown_format(fmt))
+    if include_context:
+        record["context"] = pair.source
+    return record
+
+
+def encode_lines(
+    pairs: Iterable[QAPair],
+    fmt: str = "qa",
+    *,
+    include_context: bool = False,
+    system_message: str = "",
+) -> Iterator[bytes]:
+    """One UTF-8 ``b'{...}\\n'`` per pair."""
+    if fmt not in FORMATS:
+        raise DatasetError(_unknown_format(fmt))
+    encode = _ENCODER.encode
+    for pair in pairs:
+        record = to_record(
+            pair, fmt, include_context=include_context, system_message=system_message
+        )
+        yield (encode(record) + "\n").encode("utf-8")
+
+
+def save_dataset(
+    path: str | os.PathLike[str],
+    pairs: Iterable[QAPair],
+    fmt: str = "qa",
+    *,
+    include_context: bool = False,
+    system_message: str = "",
+) -> None:
+    """Write the dataset to ``path`` atomically: the old file stays whole until the new one is.
+
+    Raises DatasetError, naming the file and the reason, when it cannot be written.
+    """
+    lines = encode_lines(pairs, fmt, include_context=include_context, system_message=system_message)
+    try:
+        atomic_write_chunks(path, _blocks(lines))
+    except OSError as error:
+        raise DatasetError(
+            f"Cannot save {os.fspath(path)}: {_reason(error, writing=True)}"
+        ) from None
+
+
+def _blocks(lines: Iterator[bytes]) -> Iterator[bytes]:
+    """Group lines into blocks so a large dataset is a few hundred writes, not one per line."""
+    block: list[bytes] = []
+    size = 0
+    for line in lines:
+        block.append(line)
+        size += len(line)
+        if size >= _WRITE_BLOCK:
+            yield b"".join(block)
+            block, size = [], 0
+    if block:
+        yield b"".join(block)
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+class _Skip(Exception):
+    """A record that is not a pair in the file's format; the message is the reason shown."""
+
+
+def load_dataset(path: str | os.PathLike[str]) -> LoadedDataset:
+    """Read a JSONL dataset in any of the four formats (detected from its first good record).
+
+    Lines that are not a record of that format are skipped and listed in ``bad_lines``; blank
+    lines are ignored. Raises DatasetError when the file cannot be read, is not UTF-8 text, or
+    holds no pairs at all.
+    """
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise DatasetError(f"Cannot open {name}: {_reason(error, writing=False)}") from None
+    if b"\x00" in data:
+        raise DatasetError(f"Cannot open {name}: it is not a UTF-8 text file (binary data).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line_no = data.count(b"\n", 0, error.start) + 1
+        raise DatasetError(
+            f"Cannot open {name}: it is not a UTF-8 text file (line {line_no})."
+        ) from None
+    del data
+
+    pairs: list[QAPair] = []
+    bad_lines: list[BadLine] = []
+    fmt = ""
+    include_context = False
+    system_message: str | None = None
+    extra_keys: set[str] = set()
+    decode = json.loads
+    # Only "\n" ends a line: ensure_ascii=False leaves U+2028 and friends raw inside strings.
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        if not line or line.isspace():
+            continue
+        try:
+            record = decode(line)
+        except (ValueError, RecursionError):
+            bad_lines.append(BadLine(line_no, "not valid JSON"))
+            continue
+        if not isinstance(record, dict):
+            bad_lines.append(BadLine(line_no, "not a JSON object"))
+            continue
+        record_fmt = _detect(record)
+        if not fmt:
+            if record_fmt is None:
+                bad_lines.append(BadLine(line_no, _missing_fields(record)))
+                continue
+            fmt = record_fmt
+        elif record_fmt != fmt:
+            reason = (
+                f"{_named(record_fmt)} record in {_named(fmt)} file"
+                if record_fmt
+                else _missing_fields(record, fmt)
+            )
+            bad_lines.append(BadLine(line_no, reason))
+            continue
+        try:
+            pair, system, has_context = _READERS[fmt](record)
+        except _Skip as skip:
+            bad_lines.append(BadLine(line_no, str(skip)))
+            continue
+        pairs.append(pair)
+        include_context = include_context or has_context
+        if system_message is None:
+            system_message = system
+        if not record.keys() <= _KNOWN_KEYS[fmt]:
+            extra_keys.update(record.keys() - _KNOWN_KEYS[fmt])
+
+    if not pairs and bad_lines:
+        first = bad_lines[0]
+        raise DatasetError(
+            f"Cannot open {name}: it holds no question-answer records "
+            f"(line {first.line_no}: {first.reason})."
+        )
+    return LoadedDataset(
+        pairs=pairs,
+        format=fmt or FORMATS[0],
+        bad_lines=bad_lines,
+        include_context=include_context,
+        system_message=system_message or "",
+        dropped_fields=sorted(extra_keys),
+    )
+
+
+def _detect(record: dict[str, Any]) -> str | None:
+    if "messages" in record:
+        return "openai-chat"
+    if "conversations" in record:
+        return "sharegpt"
+    if "instruction" in record and "output" in record:
+        return "alpaca"
+    if "question" in record and "answer" in record:
+        return "qa"
+    return None
+
+
+def _missing_fields(record: dict[str, Any], fmt: str = "") -> str:
+    if fmt == "qa" or (not fmt and ("question" in record or "answer" in record)):
+        missing = [k for k in ("question", "answer") if k not in record]
+        return f"missing the {' and '.join(missing)} field" if missing else "not a qa record"
+    if fmt == "alpaca" or (not fmt and ("instruction" in record or "output" in record)):
+        missing = [k for k in ("instruction", "output") if k not in record]
+        return f"missing the {' and '.join(missing)} field"
+    if fmt == "openai-chat":
+        return "missing the messages field"
+    if fmt == "sharegpt":
+        return "missing the conversations field"
+    return "not a question-answer record"
+
+
+def _string(record: dict[str, Any], key: str) -> str:
+    value = record[key]
+    if not isinstance(value, str):
+        raise _Skip(f"the {key} field is not text")
+    return value
+
+
+def _read_qa(record: dict[str, Any]) -> tuple[QAPair, str, bool]:
+    pair = QAPair(_string(record, "question"), _string(record, "answer"))
+    has_context = "context" in record
+    if has_context:
+        pair.source = _string(record, "context")
+    return pair, "", has_context
+
+
+def _read_alpaca(record: dict[str, Any]) -> tuple[QAPair, str, bool]:
+    source = _string(record, "input") if "input" in record else ""
+    return (
+        QAPair(_string(record, "instruction"), _string(record, "output"), source=source),
+        "",
+        bool(source),
+    )
+
+
+def _turns(
+    record: dict[str, Any], key: str, role_key: str, text_key: str, roles: tuple[str, str, str]
+) -> tuple[str, str, str]:
+    """The system message, question and answer of a one-exchange conversation."""
+    turns = record[key]
+    if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+        raise _Skip(f"the {key} field is not a list of messages")
+    system_role, user_role, assistant_role = roles
+    system = ""
+    if turns and turns[0].get(role_key) == system_role:
+        system = _content(turns[0], text_key)
+        turns = turns[1:]
+    if len(turns) != 2:
+        raise _Skip(f"holds {len(turns)} messages; only one question and one answer can be opened")
+    if turns[0].get(role_key) != user_role or turns[1].get(role_key) != assistant_role:
+        raise _Skip(f"the messages are not a {user_role} question then an {assistant_role} answer")
+    return system, _content(turns[0], text_key), _content(turns[1], text_key)
+
+
+def _content(turn: dict[str, Any], text_key: str) -> str:
+    value = turn.get(text_key)
+    if isinstance(value, str):
+        return value
+    raise _Skip(f"a message has no text {text_key}")
+
+
+def _context(record: dict[str, Any]) -> tuple[str, bool]:
+    if "context" not in record:
+        return "", False
+    return _string(record, "context"), True
+
+
+def _read_openai_chat(record: dict[str, Any]) -> tuple[QAPair, str, bool]:
+    system, question, answer = _turns(
+        record, "messages", "role", "content", ("system", "user", "assistant")
+    )
+    source, has_context = _context(record)
+    return QAPair(question, answer, source=source), system, has_context
+
+
+def _read_sharegpt(record: dict[str, Any]) -> tuple[QAPair, str, bool]:
+    system, question, answer = _turns(
+        record, "conversations", "from", "value", ("system", "human", "gpt")
+    )
+    source, has_context = _context(record)
+    return QAPair(question, answer, source=source), system, has_context
+
+
+_READERS = {
+    "qa": _read_qa,
+    "openai-chat": _read_openai_chat,
+    "alpaca": _read_alpaca,
+    "sharegpt": _read_sharegpt,
+}
+_KNOWN_KEYS = {
+    "qa": {"question", "answer", "context"},
+    "openai-chat": {"messages", "context"},
+    "alpaca": {"instruction", "input", "output"},
+    "sharegpt": {"conversations", "context"},
+}
+
+
+def _named(fmt: str) -> str:
+    """The format with its article: "an alpaca", "a qa"."""
+    return f"an {fmt}" if fmt[0] in "aeio" else f"a {fmt}"
+
+
+def _unknown_format(fmt: str) -> str:
+    return f"Unknown dataset format {fmt!r}; use one of: {', '.join(FORMATS)}."
+
+
+def _reason(error: OSError, *, writing: bool) -> str:
+    """Why a file operation failed, in plain words with the fix."""
+    if isinstance(error, FileNotFoundError):
+        return "the folder does not exist." if writing else "the file does not exist."
+    if isinstance(error, PermissionError):
+        return "permission denied; choose another folder or check the file's permissions."
+    if isinstance(error, IsADirectoryError):
+        return "that is a folder; choose a file name."
+    if isinstance(error, NotADirectoryError):
+        return "part of the path is a file, not a folder."
+    if error.errno == errno.ENOSPC:
+        return "the disk is full; free some space and save again."
+    if error.errno == errno.EROFS:
+        return "the disk is read-only; choose another folder."
+    return error.strerror or str(error)
