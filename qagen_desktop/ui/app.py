@@ -1,0 +1,57 @@
+"""Start the window: the QApplication, its name and icon, the main window and the event loop."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from qagen_desktop import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+_ICON_NAMES = ("qagen-desktop.svg", "qagen-desktop.png")
+
+
+def app_icon() -> QIcon:
+    """The application icon from the package resources; an empty icon when none is shipped."""
+    icon = QIcon()
+    try:
+        folder = resources.files("qagen_desktop.resources")
+        for name in _ICON_NAMES:
+            entry = folder / name
+            if entry.is_file():
+                # QIcon needs a real path; in a zip import the file is extracted for the call.
+                with resources.as_file(entry) as path:
+                    icon.addFile(str(path))
+    except (ModuleNotFoundError, OSError) as exc:
+        log.info("No application icon (%s).", exc)
+    return icon
+
+
+def make_application(argv: list[str]) -> QApplication:
+    """The QApplication (the existing one when tests already made it), named for settings."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)
+    icon = app_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+    return app
+
+
+def run(argv: list[str]) -> int:
+    """Show the main window and run the event loop; returns the exit status."""
+    app = make_application(argv)
+    # Imported after the QApplication exists so the window's modules load while nothing is shown.
+    from qagen_desktop.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    return app.exec()

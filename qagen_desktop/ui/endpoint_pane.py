@@ -1,0 +1,245 @@
+"""The endpoint pane: where requests go (provider, URL, model, key) and how a run behaves."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qagen_desktop.endpoint import PROVIDERS, Endpoint
+from qagen_desktop.errors import ConfigError
+from qagen_desktop.prompts import DEFAULT_TEMPLATE
+from qagen_desktop.settings import Settings
+from qagen_desktop.ui.widgets import name_widget
+
+
+class EndpointPane(QWidget):
+    """Provider, URL, model and key; Test connection; the advanced run settings.
+
+    Signals: endpointChanged() (the URL, provider, deployment or api-version was committed),
+    keyCommitted() (the key field was committed: Enter or focus left it), testRequested(),
+    chunkCharsChanged(int).
+    """
+
+    endpointChanged = Signal()
+    keyCommitted = Signal()
+    testRequested = Signal()
+    chunkCharsChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.providerCombo = name_widget(QComboBox(), "providerCombo", "Provider")
+        self.providerCombo.addItems(PROVIDERS)
+        self.providerCombo.setToolTip("openai: OpenAI and every compatible server; azure: Azure")
+        self.endpointEdit = name_widget(QLineEdit(), "endpointEdit", "Endpoint URL")
+        self.endpointEdit.setPlaceholderText("http://127.0.0.1:5272/v1/chat/completions")
+        self.deploymentEdit = name_widget(QLineEdit(), "deploymentEdit", "Azure deployment")
+        self.apiVersionEdit = name_widget(QLineEdit(), "apiVersionEdit", "Azure API version")
+        self.modelEdit = name_widget(QLineEdit(), "modelEdit", "Model")
+        self.apiKeyEdit = name_widget(QLineEdit(), "apiKeyEdit", "API key")
+        self.apiKeyEdit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.apiKeyEdit.setPlaceholderText("none for a local server")
+        self.showKeyButton = name_widget(QToolButton(), "showKeyButton", "Show API key")
+        self.showKeyButton.setText("Show")
+        self.showKeyButton.setCheckable(True)
+        self.testButton = name_widget(
+            QPushButton("Test connection"), "testConnectionButton", "Test connection"
+        )
+        self.verdictLabel = name_widget(QLabel(), "verdictLabel", "Connection test result")
+        self.verdictLabel.setWordWrap(True)
+        self.insecureLabel = name_widget(QLabel(), "insecureLabel", "Unencrypted connection")
+        self.insecureLabel.setWordWrap(True)
+        self.insecureLabel.setStyleSheet("color: #a15c00;")
+        self.insecureLabel.setText(
+            "This URL is plain http to another machine: the key would cross the network "
+            "unencrypted. Use https."
+        )
+        self.insecureLabel.hide()
+        self.keyNoticeLabel = name_widget(QLabel(), "keyNoticeLabel", "Key storage notice")
+        self.keyNoticeLabel.setWordWrap(True)
+        self.keyNoticeLabel.hide()
+
+        key_row = QHBoxLayout()
+        key_row.setContentsMargins(0, 0, 0, 0)
+        key_row.addWidget(self.apiKeyEdit, 1)
+        key_row.addWidget(self.showKeyButton)
+
+        endpoint_box = QGroupBox("Endpoint")
+        form = QFormLayout(endpoint_box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Provider", self.providerCombo)
+        form.addRow("URL", self.endpointEdit)
+        form.addRow("Deployment", self.deploymentEdit)
+        form.addRow("API version", self.apiVersionEdit)
+        form.addRow("Model", self.modelEdit)
+        form.addRow("API key", key_row)
+        form.addRow(self.insecureLabel)
+        form.addRow(self.keyNoticeLabel)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.testButton)
+        test_row.addWidget(self.verdictLabel, 1)
+        form.addRow(test_row)
+        self._form = form
+
+        # Advanced: run settings most people leave alone.
+        self.concurrencySpin = name_widget(QSpinBox(), "concurrencySpin", "Requests at once")
+        self.concurrencySpin.setRange(1, 64)
+        self.chunkCharsSpin = name_widget(QSpinBox(), "chunkCharsSpin", "Chunk size in characters")
+        self.chunkCharsSpin.setRange(200, 1_000_000)
+        self.chunkCharsSpin.setSingleStep(500)
+        self.retriesSpin = name_widget(QSpinBox(), "retriesSpin", "Retries per chunk")
+        self.retriesSpin.setRange(0, 20)
+        self.timeoutSpin = name_widget(QDoubleSpinBox(), "timeoutSpin", "Timeout in seconds")
+        self.timeoutSpin.setRange(1.0, 3600.0)
+        self.timeoutSpin.setDecimals(0)
+        self.timeoutSpin.setSuffix(" s")
+        self.promptEdit = name_widget(QPlainTextEdit(), "promptEdit", "Prompt template")
+        self.promptEdit.setToolTip("{n} becomes the number of pairs, {context} the chunk's text")
+        self.resetPromptButton = name_widget(
+            QPushButton("Reset to default"), "resetPromptButton", "Reset prompt to default"
+        )
+        self.systemMessageEdit = name_widget(
+            QPlainTextEdit(), "systemMessageEdit", "System message"
+        )
+        self.systemMessageEdit.setPlaceholderText("optional; also written in openai-chat files")
+        self.systemMessageEdit.setMaximumHeight(60)
+
+        self.advancedToggle = name_widget(QToolButton(), "advancedToggle", "Advanced settings")
+        self.advancedToggle.setText("Advanced settings")
+        self.advancedToggle.setCheckable(True)
+        self.advancedToggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advancedToggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advancedToggle.setAutoRaise(True)
+        self.advancedBox = QWidget()
+        advanced = QFormLayout(self.advancedBox)
+        advanced.setContentsMargins(0, 0, 0, 0)
+        advanced.addRow("Requests at once", self.concurrencySpin)
+        advanced.addRow("Chunk size", self.chunkCharsSpin)
+        advanced.addRow("Retries", self.retriesSpin)
+        advanced.addRow("Timeout", self.timeoutSpin)
+        advanced.addRow("Prompt", self.promptEdit)
+        advanced.addRow("", self.resetPromptButton)
+        advanced.addRow("System message", self.systemMessageEdit)
+        self.advancedBox.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(endpoint_box)
+        layout.addWidget(self.advancedToggle)
+        layout.addWidget(self.advancedBox, 1)
+        layout.addStretch(0)
+
+        self.providerCombo.currentTextChanged.connect(self._provider_changed)
+        self.providerCombo.activated.connect(lambda _index: self.endpointChanged.emit())
+        for edit in (self.endpointEdit, self.deploymentEdit, self.apiVersionEdit):
+            edit.editingFinished.connect(self.endpointChanged)
+        self.endpointEdit.textChanged.connect(self.update_security_warning)
+        self.apiKeyEdit.textChanged.connect(self.update_security_warning)
+        self.apiKeyEdit.editingFinished.connect(self.keyCommitted)
+        self.showKeyButton.toggled.connect(self._show_key)
+        self.testButton.clicked.connect(self.testRequested)
+        self.resetPromptButton.clicked.connect(
+            lambda: self.promptEdit.setPlainText(DEFAULT_TEMPLATE)
+        )
+        self.advancedToggle.toggled.connect(self._show_advanced)
+        self.chunkCharsSpin.valueChanged.connect(self.chunkCharsChanged)
+        self._provider_changed(self.providerCombo.currentText())
+
+    # Values -----------------------------------------------------------------------------------
+
+    def endpoint(self) -> Endpoint:
+        return Endpoint(
+            provider=self.providerCombo.currentText(),
+            url=self.endpointEdit.text().strip(),
+            model=self.modelEdit.text().strip(),
+            deployment=self.deploymentEdit.text().strip(),
+            api_version=self.apiVersionEdit.text().strip(),
+        )
+
+    def api_key(self) -> str:
+        return self.apiKeyEdit.text().strip()
+
+    def set_api_key(self, key: str) -> None:
+        self.apiKeyEdit.setText(key)
+
+    def load(self, settings: Settings) -> None:
+        self.providerCombo.setCurrentText(settings.provider)
+        self.endpointEdit.setText(settings.endpoint)
+        self.deploymentEdit.setText(settings.deployment)
+        self.apiVersionEdit.setText(settings.api_version)
+        self.modelEdit.setText(settings.model)
+        self.concurrencySpin.setValue(settings.concurrency)
+        self.chunkCharsSpin.setValue(settings.chunk_chars)
+        self.retriesSpin.setValue(settings.max_retries)
+        self.timeoutSpin.setValue(settings.timeout)
+        self.promptEdit.setPlainText(settings.prompt_template)
+        self.systemMessageEdit.setPlainText(settings.system_message)
+        self.update_security_warning()
+
+    def store(self, settings: Settings) -> None:
+        endpoint = self.endpoint()
+        settings.provider = endpoint.provider
+        settings.endpoint = endpoint.url
+        settings.deployment = endpoint.deployment
+        settings.api_version = endpoint.api_version
+        settings.model = endpoint.model
+        settings.concurrency = self.concurrencySpin.value()
+        settings.chunk_chars = self.chunkCharsSpin.value()
+        settings.max_retries = self.retriesSpin.value()
+        settings.timeout = float(self.timeoutSpin.value())
+        settings.prompt_template = self.promptEdit.toPlainText()
+        settings.system_message = self.systemMessageEdit.toPlainText()
+
+    # Feedback ---------------------------------------------------------------------------------
+
+    def show_verdict(self, ok: bool, message: str) -> None:
+        colour = "#1b7f3b" if ok else "#b3261e"
+        self.verdictLabel.setStyleSheet(f"color: {colour};")
+        self.verdictLabel.setText(message)
+
+    def set_testing(self, testing: bool) -> None:
+        self.testButton.setEnabled(not testing)
+        if testing:
+            self.verdictLabel.setStyleSheet("")
+            self.verdictLabel.setText("Testing…")
+
+    def show_key_notice(self, message: str) -> None:
+        self.keyNoticeLabel.setText(message)
+        self.keyNoticeLabel.show()
+
+    def update_security_warning(self) -> None:
+        try:
+            unsafe = bool(self.api_key()) and self.endpoint().sends_key_unencrypted()
+        except ConfigError:
+            unsafe = False
+        self.insecureLabel.setVisible(unsafe)
+
+    def _provider_changed(self, provider: str) -> None:
+        azure = provider == "azure"
+        for field in (self.deploymentEdit, self.apiVersionEdit):
+            self._form.setRowVisible(field, azure)
+        self.update_security_warning()
+
+    def _show_key(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.apiKeyEdit.setEchoMode(mode)
+        self.showKeyButton.setText("Hide" if shown else "Show")
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advancedBox.setVisible(shown)
+        self.advancedToggle.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )

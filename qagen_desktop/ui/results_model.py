@@ -1,0 +1,188 @@
+"""The results table's model: a thin Qt adapter over a plain list of ``QAPair``.
+
+Every change goes through four primitives (insert, remove, set text, replace all) so the undo
+commands, the generation run and the recovery journal all see the same row signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from qagen_desktop.records import QAPair
+
+QUESTION, ANSWER, SOURCE = range(3)
+HEADERS = ("Question", "Answer", "Source chunk")
+FIELDS = ("question", "answer")
+# Question and answer in one string: what the filter box matches against.
+SEARCH_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+_SOURCE_PREVIEW = 80
+_TOOLTIP_CHARS = 2000
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+EditHandler = Callable[[int, int, str], None]
+
+
+class ResultsModel(QAbstractTableModel):
+    """Question, answer and source chunk columns over ``pairs``; question and answer editable.
+
+    ``edit_handler(row, column, text)`` receives edits made in the view (the window routes them
+    through its undo stack); without one, edits apply directly.
+    """
+
+    def __init__(self, pairs: list[QAPair] | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._pairs: list[QAPair] = pairs if pairs is not None else []
+        self.edit_handler: EditHandler | None = None
+
+    @property
+    def pairs(self) -> list[QAPair]:
+        """The list itself (read it; change it only through the methods below)."""
+        return self._pairs
+
+    # Qt's model interface -------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._pairs)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._pairs)):
+            return None
+        pair = self._pairs[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == SOURCE:
+                return _source_label(pair)
+            text = pair.question if column == QUESTION else pair.answer
+            # One line per row (fixed row heights): show line breaks without wrapping.
+            return text.replace("\n", " ↵ ") if "\n" in text else text
+        if role == Qt.ItemDataRole.EditRole:
+            if column == SOURCE:
+                return _source_label(pair)
+            return pair.question if column == QUESTION else pair.answer
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = (
+                pair.source
+                if column == SOURCE
+                else (pair.question if column == QUESTION else pair.answer)
+            )
+            return text[:_TOOLTIP_CHARS] or None
+        if role == SEARCH_ROLE:
+            return f"{pair.question}\n{pair.answer}"
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return str(section + 1)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() != SOURCE:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() == SOURCE:
+            return False
+        row, column, text = index.row(), index.column(), str(value)
+        if self.text(row, column) == text:
+            return False
+        if self.edit_handler is not None:
+            self.edit_handler(row, column, text)
+        else:
+            self.set_text(row, column, text)
+        return True
+
+    # The four primitives ----------------------------------------------------------------------
+
+    def text(self, row: int, column: int) -> str:
+        pair = self._pairs[row]
+        return pair.question if column == QUESTION else pair.answer
+
+    def set_text(self, row: int, column: int, text: str) -> None:
+        setattr(self._pairs[row], FIELDS[column], text)
+        changed = self.index(row, column)
+        self.dataChanged.emit(
+            changed, changed, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole]
+        )
+
+    def insert_pairs(self, row: int, pairs: Sequence[QAPair]) -> None:
+        """Insert a batch in one beginInsertRows/endInsertRows: views update once per batch."""
+        if not pairs:
+            return
+        row = min(max(row, 0), len(self._pairs))
+        self.beginInsertRows(QModelIndex(), row, row + len(pairs) - 1)
+        self._pairs[row:row] = pairs
+        self.endInsertRows()
+
+    def append_pairs(self, pairs: Sequence[QAPair]) -> None:
+        self.insert_pairs(len(self._pairs), pairs)
+
+    def remove_pairs(self, row: int, count: int) -> list[QAPair]:
+        """Remove ``count`` rows from ``row``; returns them (for undo)."""
+        if count <= 0:
+            return []
+        self.beginRemoveRows(QModelIndex(), row, row + count - 1)
+        removed = self._pairs[row : row + count]
+        del self._pairs[row : row + count]
+        self.endRemoveRows()
+        return removed
+
+    def replace_all(self, pairs: list[QAPair]) -> None:
+        """Show another list (an opened dataset, a restored session, a cleared table)."""
+        self.beginResetModel()
+        self._pairs = pairs
+        self.endResetModel()
+
+
+class ResultsFilter(QSortFilterProxyModel):
+    """Rows whose question or answer contains the filter text (any case)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setFilterRole(SEARCH_ROLE)
+        self.setFilterKeyColumn(QUESTION)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+
+def row_ranges(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted distinct rows as (first, count) runs: [1, 2, 3, 7] -> [(1, 3), (7, 1)]."""
+    ranges: list[tuple[int, int]] = []
+    for row in sorted(set(rows)):
+        if ranges and ranges[-1][0] + ranges[-1][1] == row:
+            first, count = ranges[-1]
+            ranges[-1] = (first, count + 1)
+        else:
+            ranges.append((row, 1))
+    return ranges
+
+
+def _source_label(pair: QAPair) -> str:
+    if pair.chunk is None and not pair.source:
+        return ""
+    preview = " ".join(pair.source[: _SOURCE_PREVIEW * 2].split())[:_SOURCE_PREVIEW]
+    if len(pair.source) > _SOURCE_PREVIEW:
+        preview += "…"
+    if pair.chunk is None:
+        return preview
+    return f"#{pair.chunk + 1}  {preview}" if preview else f"#{pair.chunk + 1}"

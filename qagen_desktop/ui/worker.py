@@ -1,0 +1,164 @@
+"""Work that must not run on the GUI thread: a generation run and a connection test.
+
+One pattern for both (as in Mu): a QObject worker moved to a QThread, ``started -> run``,
+``finished -> quit``, ``finished -> deleteLater``, ``thread.finished -> deleteLater``. Workers
+never touch a widget; everything they learn leaves as a signal, and every exception becomes the
+``error`` signal. Cancelling is cooperative (``Generator.cancel``), never ``QThread.terminate``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from qagen_desktop.errors import QagenError, redact
+
+if TYPE_CHECKING:
+    from qagen_desktop.generation import ChunkOutcome, Generator, Usage
+    from qagen_desktop.records import QAPair
+
+log = logging.getLogger(__name__)
+
+
+def error_message(exc: BaseException, secret: str | None = None) -> str:
+    """One plain line for the window; never holds the key."""
+    if isinstance(exc, QagenError):
+        text = str(exc)
+    else:
+        log.error("Unexpected error in a worker", exc_info=exc)
+        text = f"Unexpected error ({type(exc).__name__}): {exc}"
+    lines = redact(text, secret).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+class GenerationWorker(QObject):
+    """Runs one ``Generator`` over a text; ``options`` are the fields of a ``RunConfig``.
+
+    Signals: runStarted(chunks_total), pairsReceived(list[QAPair]),
+    chunkFinished(ChunkOutcome, done, total), usageUpdated(Usage), notice(str),
+    error(str), finished(RunResult | None) -- always last; None after an error.
+    """
+
+    runStarted = Signal(int)
+    pairsReceived = Signal(list)
+    chunkFinished = Signal(object, int, int)
+    usageUpdated = Signal(object)
+    notice = Signal(str)
+    error = Signal(str)
+    finished = Signal(object)
+
+    def __init__(
+        self,
+        options: dict[str, Any],
+        text: str,
+        *,
+        generator_factory: Callable[..., Generator] | None = None,
+    ) -> None:
+        super().__init__()
+        self._options = options
+        self._text = text
+        self._factory = generator_factory
+        self._lock = threading.Lock()
+        self._generator: Generator | None = None
+        self._cancelled = False
+
+    @Slot()
+    def run(self) -> None:
+        result = None
+        try:
+            # httpx and the engine load here, in the worker, on the first run: the window
+            # shows without them.
+            from qagen_desktop import generation
+
+            config = generation.RunConfig(**self._options)
+            factory = self._factory or generation.Generator
+            generator = factory(config, events=_events_for(self, generation.RunEvents))
+            with self._lock:
+                self._generator = generator
+                cancelled = self._cancelled
+            if cancelled:
+                generator.cancel()
+            result = generator.run(self._text)
+        except Exception as exc:
+            self.error.emit(error_message(exc, self._options.get("api_key")))
+        finally:
+            with self._lock:
+                self._generator = None
+            self.finished.emit(result)
+
+    def cancel(self) -> None:
+        """Ask the run to stop (from any thread); it returns what it received so far."""
+        with self._lock:
+            self._cancelled = True
+            generator = self._generator
+        if generator is not None:
+            generator.cancel()
+
+
+def _events_for(worker: GenerationWorker, base: type) -> Any:
+    """A RunEvents whose methods emit the worker's signals (called on the run's thread)."""
+
+    class SignalEvents(base):
+        def started(self, chunks_total: int) -> None:
+            worker.runStarted.emit(chunks_total)
+
+        def pairs_received(self, pairs: list[QAPair]) -> None:
+            worker.pairsReceived.emit(list(pairs))
+
+        def chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
+            worker.chunkFinished.emit(outcome, done, total)
+
+        def usage_updated(self, usage: Usage) -> None:
+            worker.usageUpdated.emit(usage)
+
+        def notice(self, message: str) -> None:
+            worker.notice.emit(message)
+
+    return SignalEvents()
+
+
+class CallWorker(QObject):
+    """Calls one blocking function (a connection test).
+
+    Signals: succeeded(object), error(str), finished() -- always last.
+    """
+
+    succeeded = Signal(object)
+    error = Signal(str)
+    finished = Signal()
+
+    def __init__(self, function: Callable[[], Any], *, secret: str | None = None) -> None:
+        super().__init__()
+        self._function = function
+        self._secret = secret
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.succeeded.emit(self._function())
+        except Exception as exc:
+            self.error.emit(error_message(exc, self._secret))
+        finally:
+            self.finished.emit()
+
+
+def start_in_thread(worker: QObject, on_thread_finished: Callable[[], None]) -> QThread:
+    """Move ``worker`` to a new QThread with the full clean-up wiring and start it.
+
+    ``on_thread_finished`` runs on the GUI thread once the thread has stopped; the caller keeps
+    references to the worker and the thread until then.
+    """
+    thread = QThread()
+    thread.setObjectName(f"{type(worker).__name__}Thread")
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)  # type: ignore[attr-defined]
+    worker.finished.connect(thread.quit)  # type: ignore[attr-defined]
+    worker.finished.connect(worker.deleteLater)  # type: ignore[attr-defined]
+    thread.finished.connect(on_thread_finished)
+    thread.finished.connect(thread.deleteLater)
+    thread.start()
+    return thread
