@@ -50,7 +50,9 @@ QUOTA_WAIT = 120.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 # Failures after which sending the rest of the run is pointless: every request would fail alike.
-FATAL_KINDS = frozenset({"auth", "forbidden", "not_found", "quota", "redirect", "dns", "tls"})
+FATAL_KINDS = frozenset(
+    {"auth", "forbidden", "not_found", "quota", "redirect", "dns", "tls", "connect"}
+)
 
 Sleep = Callable[[float], Awaitable[Any]]
 Clock = Callable[[], float]
@@ -246,6 +248,7 @@ class _Run:
         self.mode = config.response_mode
         self.confirmed_mode: str | None = None
         self.include_usage = True
+        self.connect_failures = 0
         self.fatal: str | None = None
         self.cancelled = False
         self.done = 0
@@ -320,6 +323,13 @@ class _Run:
             except ChatError as exc:
                 if exc.retryable:
                     failures += 1
+                    if exc.kind == "connect":
+                        # Nothing answering is the server's state, not this chunk's: the run
+                        # gets one budget of failures for it (and at least one retry), then
+                        # stops rather than have every chunk knock in turn.
+                        self.connect_failures += 1
+                        if self.connect_failures > self.config.max_retries and failures > 1:
+                            raise
                     reason, reason_kind = self._after_retryable(exc), exc.kind
                     if budget > 0:
                         await self._back_off(exc, failures, chunk)
@@ -329,6 +339,7 @@ class _Run:
                 outcome.error, outcome.error_kind = str(exc), exc.kind
                 return
             failures = 0
+            self.connect_failures = 0
             reason, reason_kind = self._take(chunk, outcome, reply, need)
             if reason_kind == "filtered":
                 outcome.error, outcome.error_kind = reason, reason_kind
@@ -337,8 +348,6 @@ class _Run:
             return
         if reason_kind in ("rate_limited", "server", "timeout", "connect"):
             outcome.error, outcome.error_kind = reason, reason_kind
-            if reason_kind == "connect":
-                raise ChatError(reason, kind="connect")
             return
         outcome.error = (
             f"Chunk {chunk.index + 1}: got {outcome.received} of {outcome.requested} pairs after "
@@ -353,7 +362,7 @@ class _Run:
         if reply.usage is not None:
             self.usage.add(reply.usage)
             self._emit("usage_updated", Usage(**vars(self.usage)))
-        parsed = parse_pairs(reply.content)
+        parsed = parse_pairs(reply.content, cut_off=reply.finish_reason == "length")
         fresh: list[QAPair] = []
         repeated = 0
         for question, answer in parsed.pairs:
@@ -374,10 +383,13 @@ class _Run:
             self._emit("pairs_received", fresh)
         if reply.finish_reason == "content_filter":
             return "The provider's content filter blocked this text.", "filtered"
+        cut = "the model's replies were cut off at the token limit", "truncated"
+        if reply.finish_reason == "length":
+            return cut
         if parsed.malformed and not parsed.pairs:
             return "the model's replies could not be read as question-answer pairs", "malformed"
-        if reply.finish_reason == "length" or parsed.truncated:
-            return "the model's replies were cut off at the token limit", "truncated"
+        if parsed.truncated:
+            return cut
         if repeated:
             return "the model repeated questions it had already asked", "duplicates"
         return "the model gave fewer pairs than asked", "short"

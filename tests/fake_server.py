@@ -130,7 +130,8 @@ class FakeLLMServer:
         self.total_tokens = 0
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._counters: dict[str, int] = {}
+        # Numbers every pair the server ever gives, so no two replies repeat a question.
+        self._next_point = 1
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -334,11 +335,11 @@ class FakeLLMServer:
             _send(h, 200, json.dumps(completion).encode(), "application/json", reply.headers)
 
     def _make_pairs(self, context: str, count: int) -> list[tuple[str, str]]:
-        """``count`` pairs never given before for this context, built from its words."""
+        """``count`` pairs never given before, built from the words of ``context``."""
         words = _WORD.findall(context) or ["nothing"]
         with self._lock:
-            first = self._counters.get(context, 0) + 1
-            self._counters[context] = first + count - 1
+            first = self._next_point
+            self._next_point += count
         pairs = []
         for number in range(first, first + count):
             start = (number * 3) % len(words)
@@ -375,6 +376,12 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Streamed replies are many small writes: without this, Nagle's algorithm and delayed
+        # ACKs add tens of milliseconds to each.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_POST(self) -> None:
         self.server.fake._handle(self, "POST")  # type: ignore[attr-defined]
