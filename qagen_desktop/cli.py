@@ -22,7 +22,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NoReturn
 
@@ -79,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
             message = prefix + (" ".join(names) or "(extra values)")
             if any("key" in name.lower() for name in names):
                 raise UsageError(
-                    f"{message}: the API key is never a flag; set API_KEY or save it in the app."
+                    f"{message} (the API key is never a flag: set API_KEY, or save it in the app)"
                 )
         raise UsageError(f"{message} (see: {self.prog} --help)")
 
@@ -152,27 +153,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@dataclass(frozen=True)
 class _Options:
     """Everything one run needs, checked before any request is made."""
 
-    def __init__(
-        self,
-        *,
-        endpoint: Endpoint,
-        api_key: str | None,
-        text: str,
-        output: Path,
-        fmt: str,
-        config: RunConfig,
-        settings: Settings,
-    ) -> None:
-        self.endpoint = endpoint
-        self.api_key = api_key
-        self.text = text
-        self.output = output
-        self.fmt = fmt
-        self.config = config
-        self.settings = settings
+    endpoint: Endpoint
+    api_key: str | None = field(repr=False)
+    text: str = field(repr=False)
+    output: Path
+    fmt: str
+    config: RunConfig = field(repr=False)
+    settings: Settings = field(repr=False)
 
 
 def _check_numbers(args: argparse.Namespace) -> None:
@@ -214,7 +205,7 @@ def _check_output(output: Path) -> None:
         raise UsageError(f"The output folder {folder} cannot be written: choose another -o path.")
 
 
-def _api_key(endpoint: Endpoint, environ: dict[str, str] | os._Environ[str]) -> str | None:
+def _api_key(endpoint: Endpoint, environ: Mapping[str, str]) -> str | None:
     """API_KEY when set (empty means no key), else the key the keyring holds for the endpoint."""
     env_key = Environment.read(environ).api_key
     if env_key is not None:
@@ -225,7 +216,7 @@ def _api_key(endpoint: Endpoint, environ: dict[str, str] | os._Environ[str]) -> 
 def prepare(
     args: argparse.Namespace,
     *,
-    environ: dict[str, str] | os._Environ[str],
+    environ: Mapping[str, str],
     stdin: IO[bytes] | None,
     stdin_is_tty: bool,
 ) -> _Options:
@@ -234,10 +225,11 @@ def prepare(
     env = Environment.read(environ)
     url = (args.endpoint if args.endpoint is not None else env.endpoint or DEFAULT_ENDPOINT).strip()
     model = (args.model if args.model is not None else env.model or DEFAULT_MODEL).strip()
-    if not model:
-        raise UsageError("--model is empty: give the model (or Azure deployment) name.")
+    provider = args.provider or guess_provider(url)
+    if not model and provider != "azure":  # Azure names the model by its deployment.
+        raise UsageError("--model is empty: give the model name the server knows.")
     endpoint = Endpoint(
-        provider=args.provider or guess_provider(url),
+        provider=provider,
         url=url,
         model=model,
         deployment=args.deployment.strip(),
@@ -286,7 +278,7 @@ class _Progress(RunEvents):
         self._secret = secret
         self._lock = threading.Lock()
         self._start = time.monotonic()
-        self._bar_shown = False
+        self._bar_width = 0  # Characters of the bar on screen now; 0 when none is shown.
         self.chunks_total = 0
         self.chunks_done = 0
         self.tokens = 0
@@ -351,26 +343,28 @@ class _Progress(RunEvents):
         self._stream.flush()
 
     def _clear(self) -> None:
-        if self._bar_shown:
-            self._stream.write("\r\x1b[K")
+        # Spaces, not an ANSI erase: Windows consoles without VT mode print escapes as text.
+        if self._bar_width:
+            self._stream.write("\r" + " " * self._bar_width + "\r")
             self._stream.flush()
-            self._bar_shown = False
+            self._bar_width = 0
 
     def _draw(self) -> None:
         if not self._tty:
             return
         total = max(self.chunks_total, 1)
         status = (
-            f" {self.chunks_done}/{self.chunks_total} chunks · {len(self.received)}/"
-            f"{self._requested} pairs · {self.tokens} tokens · {self.elapsed():.0f} s"
+            f" {self.chunks_done}/{self.chunks_total} chunks, {len(self.received)}/"
+            f"{self._requested} pairs, {self.tokens} tokens, {self.elapsed():.0f} s"
         )
-        width = shutil.get_terminal_size((80, 24)).columns
-        bar_width = max(10, min(40, width - len(status) - 3))
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        bar_width = max(10, min(40, width - len(status) - 2))
         filled = round(bar_width * self.chunks_done / total)
-        bar = "[" + "#" * filled + "-" * (bar_width - filled) + "]"
-        self._stream.write("\r" + (bar + status)[: width - 1] + "\x1b[K")
+        line = ("[" + "#" * filled + "-" * (bar_width - filled) + "]" + status)[:width]
+        # Padding wipes what a longer previous line left behind.
+        self._stream.write("\r" + line.ljust(self._bar_width))
         self._stream.flush()
-        self._bar_shown = True
+        self._bar_width = max(len(line), self._bar_width)
 
 
 def describe_failure(outcome: ChunkOutcome, secret: str | None) -> str:
