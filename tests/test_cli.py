@@ -348,3 +348,45 @@ def test_importing_the_cli_loads_no_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+class _BrokenGenerator:
+    """Stands in for the engine with a bug: run() raises something nobody expected."""
+
+    def __init__(self, config: object, **kwargs: object) -> None:
+        self.config = config
+
+    def run(self, text: str) -> object:
+        raise RuntimeError("internal state went wrong near sk-SENTINEL-cli-unexpected")
+
+    def cancel(self) -> None:
+        pass
+
+
+def test_unexpected_error_is_one_line_without_traceback(
+    ctx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qagen_desktop import cli
+
+    monkeypatch.setattr(cli, "Generator", _BrokenGenerator)
+    monkeypatch.setenv("API_KEY", "sk-SENTINEL-cli-unexpected")
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["generate", str(ctx), "--endpoint", "http://127.0.0.1:9/v1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if "unexpected error" in line]
+    assert len(lines) == 1 and "QAGEN_DEBUG=1" in lines[0]
+    assert "sk-SENTINEL-cli-unexpected" not in err
+
+
+def test_debug_variable_shows_the_traceback_of_an_unexpected_error(
+    ctx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qagen_desktop import cli
+
+    monkeypatch.setattr(cli, "Generator", _BrokenGenerator)
+    monkeypatch.setenv("QAGEN_DEBUG", "1")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["generate", str(ctx), "--endpoint", "http://127.0.0.1:9/v1"]) == 1
+    assert "Traceback" in capsys.readouterr().err

@@ -401,3 +401,27 @@ def test_ctrl_c_stops_within_a_second_and_saves_what_came(
     assert all(set(line) == {"question", "answer"} for line in lines)
     assert f"wrote the {len(lines)} pairs received to qa.jsonl" in rest_err
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_ctrl_c_before_any_pair_writes_nothing(
+    server: FakeLLMServer, ctx: Path, tmp_path: Path
+) -> None:
+    server.script = _always(Reply(kind="hang"))
+    (tmp_path / "qa.jsonl").write_text('{"question": "kept?", "answer": "yes"}\n', encoding="utf-8")
+    process = subprocess.Popen(
+        [*qagen_command(), "generate", str(ctx), "--endpoint", server.url],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while server.request_count == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "before any pair came" in err
+    assert "Traceback" not in err
+    assert read_jsonl(tmp_path / "qa.jsonl") == [{"question": "kept?", "answer": "yes"}]
