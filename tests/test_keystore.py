@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keyring.backends.chainer
 import keyring.backends.fail
 import keyring.backends.null
 import pytest
@@ -58,6 +59,30 @@ def test_fail_backend_is_unavailable_and_keeps_the_key_for_the_session() -> None
 
 def test_null_backend_is_unavailable() -> None:
     assert KeyStore(keyring.backends.null.Keyring()).available is False
+
+
+def test_chainer_with_nothing_to_chain_is_unavailable() -> None:
+    class EmptyChainer(keyring.backends.chainer.ChainerBackend):
+        backends = []  # type: ignore[assignment]  # noqa: RUF012
+
+    store = KeyStore(EmptyChainer())
+    assert store.available is False
+    assert store.set("id", SENTINEL) is False
+    assert store.get("id") == SENTINEL
+
+
+def test_chainer_with_a_working_backend_is_available() -> None:
+    class OneChainer(keyring.backends.chainer.ChainerBackend):
+        backends = [_MemoryKeyring()]  # type: ignore[assignment]  # noqa: RUF012
+
+    assert KeyStore(OneChainer()).available is True
+
+
+def test_deleting_forgets_a_session_key() -> None:
+    store = KeyStore(keyring.backends.fail.Keyring())
+    store.set("id", SENTINEL)
+    store.delete("id")
+    assert store.get("id") is None
 
 
 def test_default_backend_in_tests_is_the_fail_backend() -> None:
