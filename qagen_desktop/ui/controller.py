@@ -642,8 +642,8 @@ class WindowController(QObject):
                 system_message=system_message,
             )
         except (ConfigError, OSError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            QMessageBox.warning(self.view, "Save dataset", f"{path} could not be saved: {reason}")
+            message = str(exc) if isinstance(exc, ConfigError) else f"Cannot save {path}: {exc}"
+            QMessageBox.warning(self.view, "Save dataset", message)
             return False
         self._add_recent(path)
         self.view.statusBar().showMessage(f"Saved {len(pairs):,} pairs to {path.name}.", 8000)

@@ -1,0 +1,116 @@
+"""The results model: a correct Qt model over a plain list, with undoable edits."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QUndoStack
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from qagen_desktop.records import QAPair
+from qagen_desktop.ui.edit_commands import EditCellCommand, InsertRowsCommand, RemoveRowsCommand
+from qagen_desktop.ui.results_model import (
+    ANSWER,
+    QUESTION,
+    SOURCE,
+    ResultsFilter,
+    ResultsModel,
+    row_ranges,
+)
+
+
+def _pairs(n: int) -> list[QAPair]:
+    return [
+        QAPair(f"Question {i}?", f"Answer {i}.", i % 3, f"Chunk {i % 3} text.") for i in range(n)
+    ]
+
+
+def test_model_passes_qtmodeltester_through_inserts_edits_and_removals(
+    qtmodeltester: ModelTester,
+) -> None:
+    model = ResultsModel(_pairs(20))
+    qtmodeltester.check(model, force_py=True)
+    model.append_pairs(_pairs(5))
+    model.insert_pairs(3, _pairs(2))
+    model.set_text(4, ANSWER, "Changed.")
+    model.remove_pairs(0, 7)
+    model.replace_all(_pairs(3))
+    model.replace_all([])
+    assert model.rowCount() == 0
+
+
+def test_filter_proxy_passes_qtmodeltester(qtmodeltester: ModelTester) -> None:
+    model = ResultsModel(_pairs(30))
+    proxy = ResultsFilter()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy, force_py=True)
+    proxy.setFilterFixedString("question 1")
+    model.append_pairs([QAPair("Question 100?", "x")])
+    assert proxy.rowCount() == 12  # 1, 10-19 and 100
+
+
+def test_cells_show_question_answer_and_source_chunk() -> None:
+    model = ResultsModel([QAPair("Why?", "Because\nof this.", 2, "The third chunk.")])
+    display = Qt.ItemDataRole.DisplayRole
+    assert model.data(model.index(0, QUESTION), display) == "Why?"
+    # One line per row; the line break is shown, and kept for editing.
+    assert "\n" not in model.data(model.index(0, ANSWER), display)
+    assert model.data(model.index(0, ANSWER), Qt.ItemDataRole.EditRole) == "Because\nof this."
+    assert model.data(model.index(0, SOURCE), display).startswith("#3")
+    assert model.headerData(SOURCE, Qt.Orientation.Horizontal, display) == "Source chunk"
+
+
+def test_question_and_answer_are_editable_the_source_is_not() -> None:
+    model = ResultsModel(_pairs(1))
+    assert model.flags(model.index(0, QUESTION)) & Qt.ItemFlag.ItemIsEditable
+    assert model.flags(model.index(0, ANSWER)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.flags(model.index(0, SOURCE)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(model.index(0, SOURCE), "x")
+    assert model.setData(model.index(0, QUESTION), "New?")
+    assert model.pairs[0].question == "New?"
+
+
+def test_an_append_is_one_insert_signal_per_batch(qtbot: QtBot) -> None:
+    model = ResultsModel()
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.append_pairs(_pairs(500))
+    model.append_pairs(_pairs(10))
+    assert inserted == [(0, 499), (500, 509)]
+
+
+def test_edits_insertions_and_deletions_undo_and_redo() -> None:
+    model = ResultsModel(_pairs(6))
+    stack = QUndoStack()
+    model.edit_handler = lambda row, column, text: stack.push(
+        EditCellCommand(model, row, column, text)
+    )
+    original = [(p.question, p.answer) for p in model.pairs]
+
+    model.setData(model.index(1, ANSWER), "Edited answer.")
+    stack.push(InsertRowsCommand(model, 2, [QAPair("Added?", "Yes.")]))
+    stack.push(RemoveRowsCommand(model, [0, 3, 4, 6]))
+    after = [(p.question, p.answer) for p in model.pairs]
+    assert after == [
+        ("Question 1?", "Edited answer."),
+        ("Added?", "Yes."),
+        ("Question 4?", "Answer 4."),
+    ]
+
+    for _ in range(3):
+        stack.undo()
+    assert [(p.question, p.answer) for p in model.pairs] == original
+    for _ in range(3):
+        stack.redo()
+    assert [(p.question, p.answer) for p in model.pairs] == after
+
+
+def test_row_ranges_group_consecutive_rows() -> None:
+    assert row_ranges([7, 1, 2, 3, 3]) == [(1, 3), (7, 1)]
+    assert row_ranges([]) == []
+
+
+def test_rows_of_an_invalid_parent_only() -> None:
+    model = ResultsModel(_pairs(2))
+    assert model.rowCount(model.index(0, 0)) == 0
+    assert model.rowCount(QModelIndex()) == 2
