@@ -61,7 +61,9 @@ def test_utf16_text_is_not_a_utf8_text_file() -> None:
         decode_context("Hello".encode("utf-16"), "<stdin>")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user"
+)
 def test_unreadable_file_names_permissions(tmp_path: Path) -> None:
     path = tmp_path / "secret.txt"
     path.write_text("text", encoding="utf-8")

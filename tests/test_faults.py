@@ -246,6 +246,26 @@ def test_missing_output_folder_is_refused_before_any_request(
     assert server.request_count == 0
 
 
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user"
+)
+def test_read_only_output_folder_is_refused_before_any_request(
+    server: FakeLLMServer, ctx: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        done = run_qagen(
+            ["generate", str(ctx), "-o", str(folder / "qa.jsonl"), "--endpoint", server.url],
+            cwd=tmp_path,
+        )
+    finally:
+        folder.chmod(0o700)
+    assert "cannot be written" in assert_plain_failure(done, 2)
+    assert server.request_count == 0
+
+
 def test_output_that_is_a_folder_is_refused(
     server: FakeLLMServer, ctx: Path, tmp_path: Path
 ) -> None:
