@@ -65,6 +65,7 @@ class WindowController(QObject):
         self.document_system_message: str | None = None
         # Asked at start for each journal a crashed session left; tests replace it.
         self.ask_restore = self._ask_restore
+        self.recovery_checked = False
 
         self._keystore: KeyStore | None = keystore
         self._env_key = env_key
@@ -727,6 +728,12 @@ class WindowController(QObject):
     @Slot()
     def offer_recovery(self) -> None:
         """Offer back the pairs of a session that ended without saving (newest first)."""
+        try:
+            self._offer_recovery()
+        finally:
+            self.recovery_checked = True
+
+    def _offer_recovery(self) -> None:
         for session in reversed(find_orphans()):
             try:
                 pairs = replay(session.records, self._load_base)
