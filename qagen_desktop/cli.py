@@ -525,17 +525,50 @@ def generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool)
                 f"qagen: {shortfall} of the {requested} pairs asked for are missing{failed}.\n"
             )
         elif failures:
-            err.write(f"qagen: {len(failures)} chunk(s) failed; their pairs were asked again.\n")
+            err.write(f"qagen: {len(failures)} chunk(s) failed.\n")
         return EXIT_SHORTFALL
     return EXIT_OK
+
+
+class _LogFormatter(logging.Formatter):
+    """Log records as one ``qagen:`` line; tracebacks only with QAGEN_DEBUG=1; the key redacted."""
+
+    def __init__(self, secret: str | None, debug: bool) -> None:
+        super().__init__("qagen: %(message)s")
+        self.secret = secret
+        self.debug = debug
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.debug:
+            return redact(super().format(record), self.secret)
+        line = (record.getMessage().splitlines() or [""])[0]
+        if record.exc_info and record.exc_info[1] is not None:
+            line += f" ({type(record.exc_info[1]).__name__}; set {_DEBUG_ENV}=1 for details)"
+        return "qagen: " + redact(line, self.secret)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``qagen``; returns the exit code."""
     err = sys.stderr
-    out = sys.stdout
-    logging.basicConfig(format="qagen: %(message)s", level=logging.WARNING)
-    secret: str | None = os.environ.get("API_KEY") or None
+    secret = os.environ.get("API_KEY") or None
+    formatter = _LogFormatter(secret, debug=bool(os.environ.get(_DEBUG_ENV)))
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(formatter)
+    handler.setLevel(logging.WARNING)
+    if not formatter.debug:
+        # The run reports every failure through its outcomes, which qagen prints; its own log
+        # lines would say the same twice.
+        handler.addFilter(lambda record: not record.name.startswith("qagen_desktop.generation"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        return _main(argv, sys.stdout, err, formatter)
+    finally:
+        root.removeHandler(handler)
+
+
+def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str], formatter: _LogFormatter) -> int:
+    secret = formatter.secret
     try:
         parser = build_parser()
         try:
@@ -547,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
         stdin_is_tty = sys.stdin is None or sys.stdin.isatty()
         options = prepare(args, environ=os.environ, stdin=stdin, stdin_is_tty=stdin_is_tty)
-        secret = options.api_key
+        secret = formatter.secret = options.api_key
         return generate(options, out, err, err_is_tty=err.isatty())
     except ConfigError as exc:
         err.write(f"qagen: error: {redact(str(exc), secret)}\n")

@@ -390,3 +390,25 @@ def test_debug_variable_shows_the_traceback_of_an_unexpected_error(
     monkeypatch.chdir(tmp_path)
     assert cli.main(["generate", str(ctx), "--endpoint", "http://127.0.0.1:9/v1"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_failure_logged_inside_the_run_prints_no_traceback(
+    server: FakeLLMServer,
+    ctx: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from qagen_desktop import cli, generation
+
+    def broken_parser(*args: object, **kwargs: object) -> object:
+        raise ValueError("parser bug")
+
+    monkeypatch.setattr(generation, "parse_pairs", broken_parser)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["generate", str(ctx), "-n", "2", "--endpoint", server.url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err
+    assert "qagen: chunk 1 failed: Unexpected error: parser bug" in err
+    assert "chunk 0" not in err
