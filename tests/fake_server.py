@@ -366,6 +366,10 @@ class FakeLLMServer:
 
 
 class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops the SYNs of a larger burst of new connections,
+    # and the kernel resends them a whole second later.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client closing a kept-alive connection is normal; anything else is a bug to see.
         import sys
