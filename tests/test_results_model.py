@@ -41,12 +41,23 @@ def test_model_passes_qtmodeltester_through_inserts_edits_and_removals(
 
 def test_filter_proxy_passes_qtmodeltester(qtmodeltester: ModelTester) -> None:
     model = ResultsModel(_pairs(30))
-    proxy = ResultsFilter()
-    proxy.setSourceModel(model)
+    proxy = ResultsFilter(model)
     qtmodeltester.check(proxy, force_py=True)
-    proxy.setFilterFixedString("question 1")
-    model.append_pairs([QAPair("Question 100?", "x")])
-    assert proxy.rowCount() == 12  # 1, 10-19 and 100
+    proxy.set_filter_text("QUESTION 1")
+    assert proxy.rowCount() == 11  # 1 and 10-19
+    model.append_pairs([QAPair("Question 100?", "x"), QAPair("Other?", "y")])
+    assert proxy.rowCount() == 12
+    model.insert_pairs(0, [QAPair("Question 1000?", "z")])
+    assert proxy.rowCount() == 13
+    assert proxy.data(proxy.index(1, QUESTION)) == "Question 1?"
+    model.remove_pairs(0, 3)  # Question 1000, 0 and 1
+    assert proxy.rowCount() == 11
+    assert proxy.data(proxy.index(0, QUESTION)) == "Question 10?"
+    assert proxy.mapToSource(proxy.index(0, 0)).row() == 8
+    proxy.setData(proxy.index(0, ANSWER), "no longer matching")
+    assert proxy.rowCount() == 11  # an edited row stays until the filter changes
+    proxy.set_filter_text("")
+    assert proxy.rowCount() == model.rowCount()
 
 
 def test_cells_show_question_answer_and_source_chunk() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -38,8 +38,7 @@ class ResultsPane(QWidget):
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.proxy = ResultsFilter(self)
-        self.proxy.setSourceModel(model)
+        self.proxy = ResultsFilter(model, self)
 
         self.filterEdit = name_widget(QLineEdit(), "filterEdit", "Filter pairs")
         self.filterEdit.setPlaceholderText("Filter questions and answers")
@@ -116,7 +115,7 @@ class ResultsPane(QWidget):
 
     def apply_filter(self) -> None:
         self._filter_timer.stop()
-        self.proxy.setFilterFixedString(self.filterEdit.text())
+        self.proxy.set_filter_text(self.filterEdit.text())
 
     def selected_rows(self) -> list[int]:
         """Selected rows as positions in the model's full list, in order."""
@@ -170,6 +169,3 @@ class ResultsPane(QWidget):
         settings.export_format = self.exportFormatCombo.currentText()
         settings.include_context = self.includeContextCheck.isChecked()
         settings.selected_only = self.selectedOnlyCheck.isChecked()
-
-    def first_visible(self) -> QModelIndex:
-        return self.proxy.index(0, 0)

@@ -1,0 +1,287 @@
+"""GUI benchmarks: figures printed, nothing asserted.
+
+    .venv/bin/python benchmarks/bench_gui.py            # all three
+    .venv/bin/python benchmarks/bench_gui.py stall big startup --runs 7
+
+- stall: the longest gap in a 5 ms timer on the GUI thread while the window generates at full
+  speed (a loopback server in another process, no latency, many chunks). Target < 100 ms.
+- big: open, scroll through and save a 100,000-row dataset through the window, in a fresh
+  process (time and peak RSS). Targets: open <= 1.5 s, save <= 1.0 s, byte-identical.
+- startup: time from process start to a shown, painted window, against a bare QMainWindow, each
+  in a fresh process, median of several runs. Target <= 2.5x.
+
+Runs offscreen unless QT_QPA_PLATFORM says otherwise; user folders go to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+
+STALL_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from PySide6.QtCore import QEventLoop
+from qagen_desktop.ui.app import make_application
+from qagen_desktop.ui.main_window import MainWindow
+from ui_support import StallMeter
+
+url, chunks, pairs_per_chunk = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+app = make_application(sys.argv[:1])
+window = MainWindow()
+window.show()
+pane = window.endpoint_pane
+pane.endpointEdit.setText(url)
+pane.concurrencySpin.setValue(8)
+pane.chunkCharsSpin.setValue(1000)
+paragraph = ("The harbour at Valletta was fortified by the Knights of St John after the siege of "
+             "1565. Its bastions, ditches and gates still stand, and ferries cross to Sliema. ")
+window.context_pane.set_text("\n\n".join(f"Part {i}. " + paragraph * 5 for i in range(chunks)))
+window.pairsSpin.setValue(chunks * pairs_per_chunk)
+meter = StallMeter()
+app.processEvents()
+meter.start()
+started = time.perf_counter()
+window.controller.generate()
+while window.controller.running:
+    app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+elapsed = time.perf_counter() - started
+longest = meter.stop()
+print(json.dumps({"longest_ms": longest * 1000, "rows": window.model.rowCount(),
+                  "chunks": window.progressBar.maximum(), "seconds": elapsed,
+                  "ticks": meter.ticks}), flush=True)
+window.controller.dirty = False
+window.close()
+"""
+
+BIG_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from qagen_desktop.ui.app import make_application
+from qagen_desktop.ui.main_window import MainWindow
+
+source, copy = Path(sys.argv[1]), Path(sys.argv[2])
+app = make_application(sys.argv[:1])
+window = MainWindow()
+window.show()
+app.processEvents()
+table = window.results_pane.table
+
+t = time.perf_counter()
+window.controller.open_dataset(source)
+app.processEvents()
+table.viewport().repaint()
+opened = time.perf_counter() - t
+
+t = time.perf_counter()
+table.scrollToBottom()
+table.viewport().repaint()
+bottom = time.perf_counter() - t
+bar = table.verticalScrollBar()
+t = time.perf_counter()
+pages = 0
+for value in range(0, bar.maximum() + 1, max(bar.pageStep(), 1) * 50):
+    bar.setValue(value)
+    table.viewport().repaint()
+    pages += 1
+paging = time.perf_counter() - t
+
+t = time.perf_counter()
+window.controller.write(copy)
+saved = time.perf_counter() - t
+
+t = time.perf_counter()
+window.results_pane.filterEdit.setText("question 4242")
+window.results_pane.apply_filter()
+filtered = time.perf_counter() - t
+shown = window.results_pane.proxy.rowCount()
+
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"rows": window.model.rowCount(), "open": opened, "bottom": bottom,
+                  "pages": pages, "paging": paging, "save": saved, "filter": filtered,
+                  "filter_rows": shown, "peak_mb": peak_mb,
+                  "identical": source.read_bytes() == copy.read_bytes()}), flush=True)
+window.close()
+"""
+
+STARTUP_CHILD = r"""
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+kind = sys.argv[1]
+app = QApplication(sys.argv[:1])
+if kind == "bare":
+    from PySide6.QtWidgets import QMainWindow
+    window = QMainWindow()
+    window.resize(1280, 820)
+else:
+    from qagen_desktop.ui.main_window import MainWindow
+    window = MainWindow()
+window.show()
+def shown():
+    handle = window.windowHandle()
+    if handle is not None and handle.isExposed():
+        window.repaint()
+        print("shown", flush=True)
+        app.quit()
+    else:
+        QTimer.singleShot(1, shown)
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        env[f"XDG_{name}_HOME"] = str(home / name.lower())
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    for name in ("API_ENDPOINT", "API_KEY", "MODEL"):
+        env.pop(name, None)
+    return env
+
+
+def _child(code: str, args: list[str], env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"benchmark child failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def bench_stall(home: Path, runs: int) -> None:
+    print("== GUI thread while generating at full speed (server in another process, no latency)")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]);"
+            "from fake_server import FakeLLMServer;"
+            "s = FakeLLMServer().start(); print(s.url, flush=True); sys.stdin.read()",
+            str(TESTS),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        longest = []
+        for _ in range(runs):
+            figures = _child(STALL_CHILD, [str(TESTS), url, "300", "4"], _env(home))
+            longest.append(figures["longest_ms"])
+            print(
+                f"   {figures['rows']:.0f} pairs from {figures['chunks']:.0f} chunks in "
+                f"{figures['seconds']:.2f} s; "
+                f"longest GUI-thread stall {figures['longest_ms']:.1f} ms"
+            )
+        print(f"   median longest stall: {statistics.median(longest):.1f} ms (target < 100 ms)")
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(timeout=10)
+
+
+def bench_big(home: Path) -> None:
+    print("== 100,000-row dataset through the window (fresh process)")
+    sys.path.insert(0, str(ROOT))
+    from qagen_desktop.datasets import save_dataset
+    from qagen_desktop.records import QAPair
+
+    source = home / "big.jsonl"
+    answer = (
+        "Because the tide reaches the estuary twice a day, the mills were built to run on "
+        "the ebb; the records of 1788 describe the sluice gates and the miller's dues."
+    )
+    save_dataset(
+        source,
+        (
+            QAPair(f"What does question {i} ask about the mills?", f"{answer} ({i})")
+            for i in range(100_000)
+        ),
+    )
+    size_mb = source.stat().st_size / 1e6
+    figures = _child(BIG_CHILD, [str(source), str(home / "copy.jsonl")], _env(home))
+    print(f"   rows {figures['rows']:.0f} ({size_mb:.1f} MB)")
+    print(f"   open  {figures['open']:.2f} s (target <= 1.5 s)")
+    print(
+        f"   scroll to bottom {figures['bottom'] * 1000:.0f} ms; "
+        f"{figures['pages']:.0f} jumps through the table {figures['paging'] * 1000:.0f} ms"
+    )
+    print(
+        f"   save  {figures['save']:.2f} s (target <= 1.0 s), "
+        f"byte-identical: {figures['identical']}"
+    )
+    print(
+        f"   filter to one question: {figures['filter'] * 1000:.0f} ms "
+        f"({figures['filter_rows']:.0f} rows)"
+    )
+    print(f"   peak RSS {figures['peak_mb']:.0f} MB")
+
+
+def _time_to_shown(kind: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", STARTUP_CHILD, kind], env=env, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = time.perf_counter() - started
+    child.wait(timeout=30)
+    child.stdout.close()
+    if line.strip() != "shown":
+        raise SystemExit(f"the {kind} window did not show")
+    return elapsed
+
+
+def bench_startup(home: Path, runs: int) -> None:
+    print(f"== Time to a shown window, fresh process each, median of {runs}")
+    env = _env(home)
+    _time_to_shown("bare", env)  # warm the file cache
+    _time_to_shown("app", env)
+    bare = statistics.median(_time_to_shown("bare", env) for _ in range(runs))
+    app = statistics.median(_time_to_shown("app", env) for _ in range(runs))
+    print(
+        f"   bare QMainWindow {bare * 1000:.0f} ms; qagen-desktop {app * 1000:.0f} ms; "
+        f"ratio {app / bare:.2f}x (target <= 2.5x)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "which", nargs="*", default=["stall", "big", "startup"], choices=["stall", "big", "startup"]
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qagen-bench-") as folder:
+        home = Path(folder)
+        if "stall" in args.which:
+            bench_stall(home, max(1, args.runs // 2))
+        if "big" in args.which:
+            bench_big(home)
+        if "startup" in args.which:
+            bench_startup(home, args.runs)
+
+
+if __name__ == "__main__":
+    main()
