@@ -125,7 +125,7 @@ async def send_chat(
             if "text/event-stream" in content_type:
                 return await _read_events(response, endpoint, api_key)
             await response.aread()
-            return _read_completion(response.text)
+            return _read_completion(response.text, api_key)
     except httpx.HTTPError as exc:
         raise error_for_exception(exc, endpoint) from None
 
@@ -170,12 +170,21 @@ async def _read_events(
     return ChatReply("".join(parts), finish, usage)
 
 
-def _read_completion(text: str) -> ChatReply:
+def _read_completion(text: str, api_key: str | None = None) -> ChatReply:
     """A non-streamed completion; a body that is not a completion is taken as the reply text."""
     try:
         payload = json.loads(text)
     except ValueError:
         return ChatReply(text, None, None)
+    if isinstance(payload, dict) and payload.get("error") and not payload.get("choices"):
+        # Some proxies answer 200 with an error object.
+        said = _server_text(text, api_key)
+        raise ChatError(
+            f"The server failed while answering: {said}",
+            kind="server",
+            retryable=True,
+            server_text=said,
+        )
     if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
         return ChatReply(text, None, None)
     usage = Usage.from_json(payload.get("usage"))

@@ -350,8 +350,8 @@ class _Run:
             outcome.error, outcome.error_kind = reason, reason_kind
             return
         outcome.error = (
-            f"Chunk {chunk.index + 1}: got {outcome.received} of {outcome.requested} pairs after "
-            f"{outcome.requests} requests; {reason}."
+            f"Got {outcome.received} of {outcome.requested} pairs after {outcome.requests} "
+            f"requests: {reason}."
         )
         outcome.error_kind = reason_kind or "short"
 
@@ -410,12 +410,17 @@ class _Run:
         else:
             wait = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * random.uniform(0.5, 1)
         if wait > QUOTA_WAIT:
-            raise ChatError(
-                f"The provider's quota is exhausted: it asks to wait {wait:.0f} s; try again "
-                "later or raise the quota.",
-                kind="quota",
-                status=exc.status,
-            )
+            if exc.kind == "rate_limited":
+                message = (
+                    f"The provider's quota is exhausted: it asks to wait {wait:.0f} s; try "
+                    "again later or raise the quota."
+                )
+            else:
+                message = (
+                    f"The server is unavailable (HTTP {exc.status}) and asks to wait "
+                    f"{wait:.0f} s: try again later."
+                )
+            raise ChatError(message, kind="quota", status=exc.status)
         what = "Rate-limited" if exc.kind == "rate_limited" else _short(exc)
         self._emit("notice", f"{what}; retrying chunk {chunk.index + 1} in {_seconds(wait)}")
         await self.sleep(wait)

@@ -288,3 +288,13 @@ def test_a_prompt_too_long_for_the_model_says_to_lower_the_chunk_size() -> None:
     with pytest.raises(ChatError) as caught:
         _send(httpx.MockTransport(handler))
     assert "lower the chunk size" in str(caught.value)
+
+
+def test_an_error_object_in_a_200_reply_is_a_retryable_failure() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"error": {"message": "upstream timed out"}})
+
+    with pytest.raises(ChatError) as caught:
+        _send(httpx.MockTransport(handler), {"stream": False})
+    assert caught.value.retryable
+    assert "upstream timed out" in str(caught.value)

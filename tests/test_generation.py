@@ -362,7 +362,10 @@ def test_a_chunk_that_only_gets_malformed_replies_reports_why() -> None:
     assert server.request_count == 3  # one budget per chunk, whatever the reason
     (outcome,) = result.failed
     assert outcome.error_kind == "malformed"
-    assert "got 0 of 1 pairs after 3 requests" in (outcome.error or "")
+    assert outcome.error == (
+        "Got 0 of 1 pairs after 3 requests: "
+        "the model's replies could not be read as question-answer pairs."
+    )
     assert result.shortfall == 1
 
 
