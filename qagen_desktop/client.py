@@ -21,7 +21,7 @@ import httpx
 from httpx_sse import EventSource, SSEError
 
 from qagen_desktop import __version__
-from qagen_desktop.endpoint import Endpoint
+from qagen_desktop.endpoint import Endpoint, is_loopback
 from qagen_desktop.errors import ConfigError, RequestError, redact
 
 USER_AGENT = f"qagen-desktop/{__version__}"
@@ -87,7 +87,11 @@ class ChatError(RequestError):
 
 
 def new_async_client(
-    timeout: float, connections: int, transport: httpx.AsyncBaseTransport | None = None
+    timeout: float,
+    connections: int,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    endpoint: Endpoint | None = None,
 ) -> httpx.AsyncClient:
     """The client every generation request goes through.
 
@@ -101,8 +105,21 @@ def new_async_client(
         follow_redirects=False,
         transport=transport,
         headers={"user-agent": USER_AGENT},
-        trust_env=transport is None,
+        trust_env=_use_environment(endpoint, transport),
     )
+
+
+def _use_environment(endpoint: Endpoint | None, transport: object) -> bool:
+    """Honour HTTP(S)_PROXY and the like, except for a model on this machine: httpx would send
+    even 127.0.0.1 through a corporate proxy, which cannot reach it."""
+    if transport is not None:
+        return False
+    if endpoint is None:
+        return True
+    try:
+        return not is_loopback(endpoint.host())
+    except ConfigError:
+        return True
 
 
 async def send_chat(
@@ -491,7 +508,7 @@ def check_connection(
         follow_redirects=False,
         transport=transport,
         headers={"user-agent": USER_AGENT},
-        trust_env=transport is None,
+        trust_env=_use_environment(endpoint, transport),
     ) as client:
         try:
             response = client.post(url, json=body, headers=endpoint.auth_headers(api_key))

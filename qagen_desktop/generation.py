@@ -258,7 +258,12 @@ class _Run:
 
     async def main(self) -> None:
         self._emit("started", len(self.work))
-        client = new_async_client(self.config.timeout, self.config.concurrency, self.transport)
+        client = new_async_client(
+            self.config.timeout,
+            self.config.concurrency,
+            self.transport,
+            endpoint=self.config.endpoint,
+        )
         async with client:
             self.client = client
             self.tasks = [

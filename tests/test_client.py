@@ -298,3 +298,12 @@ def test_an_error_object_in_a_200_reply_is_a_retryable_failure() -> None:
         _send(httpx.MockTransport(handler), {"stream": False})
     assert caught.value.retryable
     assert "upstream timed out" in str(caught.value)
+
+
+def test_test_connection_ignores_a_proxy_for_a_local_model(
+    llm_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    assert check_connection(Endpoint(url=llm_server.url), None).ok

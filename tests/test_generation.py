@@ -537,3 +537,14 @@ def test_a_mock_transport_can_stand_in_for_the_network() -> None:
     config = RunConfig(endpoint=Endpoint(url="http://model.test/v1"), total_pairs=1)
     result = Generator(config, transport=httpx.MockTransport(handler)).run("Some text.")
     assert [(p.question, p.answer) for p in result.pairs] == [("Who?", "Me.")]
+
+
+def test_a_proxy_in_the_environment_is_not_used_for_a_model_on_this_machine(
+    llm_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    result = generate(llm_server, total_pairs=5)
+    assert_complete(result, 5)
