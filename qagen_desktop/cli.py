@@ -101,22 +101,36 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate N question-answer pairs grounded in CONTEXT_FILE and write them as "
         "JSONL. Exit 0: exactly N written; 1: a shortfall or failed chunks (what came is "
         "written); 2: bad usage or configuration; 130: interrupted.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     gen.add_argument(
         "context",
         nargs="?",
         metavar="CONTEXT_FILE",
-        help="UTF-8 text file to make questions from; - reads standard input",
+        help="UTF-8 text file to make questions from; - (or a pipe) reads standard input",
     )
-    gen.add_argument("-n", dest="pairs", type=int, default=5, metavar="N", help="pairs to make")
-    gen.add_argument("-o", dest="output", default="qa.jsonl", metavar="OUT", help="output file")
-    gen.add_argument("--format", choices=FORMATS, default="qa", help="dataset line format")
+    gen.add_argument(
+        "-n", dest="pairs", type=int, default=5, metavar="N", help="pairs to make (default: 5)"
+    )
+    gen.add_argument(
+        "-o",
+        dest="output",
+        default="qa.jsonl",
+        metavar="OUT",
+        help="output file (default: qa.jsonl)",
+    )
+    gen.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="qa",
+        metavar="|".join(FORMATS),
+        help="dataset line format (default: qa)",
+    )
     gen.add_argument(
         "--provider",
         choices=PROVIDERS,
         default=None,
-        help="openai (Bearer key) or azure (api-key header); default: guessed from the URL",
+        metavar="|".join(PROVIDERS),
+        help="openai (Bearer key) or azure (api-key header) (default: guessed from the URL)",
     )
     gen.add_argument(
         "--endpoint",
@@ -125,21 +139,34 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"chat-completions or base URL (default: $API_ENDPOINT, else {DEFAULT_ENDPOINT})",
     )
     gen.add_argument(
-        "--model", default=None, metavar="NAME", help="model name (default: $MODEL, else Phi-3)"
+        "--model",
+        default=None,
+        metavar="NAME",
+        help=f"model name (default: $MODEL, else {DEFAULT_MODEL})",
     )
-    gen.add_argument("--concurrency", type=int, default=4, metavar="C", help="requests in flight")
     gen.add_argument(
-        "--chunk-chars", type=int, default=3000, metavar="K", help="longest chunk, in characters"
+        "--concurrency", type=int, default=4, metavar="C", help="requests in flight (default: 4)"
     )
     gen.add_argument(
-        "--max-retries", type=int, default=3, metavar="R", help="further requests per chunk"
+        "--chunk-chars",
+        type=int,
+        default=3000,
+        metavar="K",
+        help="longest chunk, in characters (default: 3000)",
+    )
+    gen.add_argument(
+        "--max-retries",
+        type=int,
+        default=3,
+        metavar="R",
+        help="further requests per chunk (default: 3)",
     )
     gen.add_argument(
         "--timeout",
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="longest silence allowed from the server (not a cap on the whole answer)",
+        help="longest silence allowed from the server, not a cap on the whole answer (default: 60)",
     )
     gen.add_argument(
         "--deployment", default="", metavar="NAME", help="Azure deployment, for an Azure base URL"
@@ -148,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--api-version",
         default=DEFAULT_AZURE_API_VERSION,
         metavar="V",
-        help="Azure api-version, when the URL has none",
+        help=f"Azure api-version, when the URL has none (default: {DEFAULT_AZURE_API_VERSION})",
     )
     return parser
 
