@@ -9,8 +9,10 @@ from __future__ import annotations
 import errno
 import json
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 from qagen_desktop.atomicfile import atomic_write_chunks
@@ -29,9 +31,9 @@ __all__ = [
     "to_record",
 ]
 
-# Lines are joined into blocks of about this many bytes before each write.
+# Lines are joined into blocks of about this many characters before each write.
 _WRITE_BLOCK = 1 << 20
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DatasetError(ConfigError):
@@ -98,15 +100,10 @@ def encode_lines(
     include_context: bool = False,
     system_message: str = "",
 ) -> Iterator[bytes]:
-    """One UTF-8 ``b'{...}\\n'`` per pair."""
-    if fmt not in FORMATS:
-        raise DatasetError(_unknown_format(fmt))
-    encode = _ENCODER.encode
+    """One UTF-8 ``b'{...}\\n'`` per pair: ``json.dumps(to_record(...), ensure_ascii=False)``."""
+    line = _line_format(fmt, include_context, system_message)
     for pair in pairs:
-        record = to_record(
-            pair, fmt, include_context=include_context, system_message=system_message
-        )
-        yield (encode(record) + "\n").encode("utf-8")
+        yield _utf8(line(pair))
 
 
 def save_dataset(
@@ -121,27 +118,79 @@ def save_dataset(
 
     Raises DatasetError, naming the file and the reason, when it cannot be written.
     """
-    lines = encode_lines(pairs, fmt, include_context=include_context, system_message=system_message)
+    line = _line_format(fmt, include_context, system_message)
     try:
-        atomic_write_chunks(path, _blocks(lines))
+        atomic_write_chunks(path, _blocks(map(line, pairs)))
     except OSError as error:
-        raise DatasetError(
-            f"Cannot save {os.fspath(path)}: {_reason(error, writing=True)}"
-        ) from None
+        reason = _reason(error, writing=True)
+        raise DatasetError(f"Cannot save {os.fspath(path)}: {reason}") from None
 
 
-def _blocks(lines: Iterator[bytes]) -> Iterator[bytes]:
+def _line_format(fmt: str, include_context: bool, system_message: str) -> Callable[[QAPair], str]:
+    """A function giving a pair's line exactly as ``json.dumps(to_record(...))`` would, built
+    from string pieces: twice as fast as the general encoder on large datasets."""
+    enc = encode_basestring
+    context = ', "context": ' if include_context else ""
+    if fmt == "qa":
+        if include_context:
+            return lambda p: (
+                '{"question": ' + enc(p.question) + ', "answer": ' + enc(p.answer)
+                + context + enc(p.source) + "}\n"
+            )  # fmt: skip
+        return lambda p: '{"question": ' + enc(p.question) + ', "answer": ' + enc(p.answer) + "}\n"
+    if fmt == "alpaca":
+        if include_context:
+            return lambda p: (
+                '{"instruction": ' + enc(p.question) + ', "input": ' + enc(p.source)
+                + ', "output": ' + enc(p.answer) + "}\n"
+            )  # fmt: skip
+        return lambda p: (
+            '{"instruction": ' + enc(p.question) + ', "input": "", "output": ' + enc(p.answer)
+            + "}\n"
+        )  # fmt: skip
+    if fmt == "openai-chat":
+        head = '{"messages": ['
+        if system_message:
+            head += '{"role": "system", "content": ' + enc(system_message) + "}, "
+        head += '{"role": "user", "content": '
+        middle = '}, {"role": "assistant", "content": '
+    elif fmt == "sharegpt":
+        head = '{"conversations": ['
+        if system_message:
+            head += '{"from": "system", "value": ' + enc(system_message) + "}, "
+        head += '{"from": "human", "value": '
+        middle = '}, {"from": "gpt", "value": '
+    else:
+        raise DatasetError(_unknown_format(fmt))
+    if include_context:
+        return lambda p: (
+            head + enc(p.question) + middle + enc(p.answer) + "}]" + context + enc(p.source)
+            + "}\n"
+        )  # fmt: skip
+    return lambda p: head + enc(p.question) + middle + enc(p.answer) + "}]}\n"
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes of JSON text; a lone surrogate (a model's broken "\\ud83d" escape) is
+    written as a JSON escape, since raw it is not UTF-8."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+
+
+def _blocks(lines: Iterator[str]) -> Iterator[bytes]:
     """Group lines into blocks so a large dataset is a few hundred writes, not one per line."""
-    block: list[bytes] = []
+    block: list[str] = []
     size = 0
     for line in lines:
         block.append(line)
         size += len(line)
         if size >= _WRITE_BLOCK:
-            yield b"".join(block)
+            yield _utf8("".join(block))
             block, size = [], 0
     if block:
-        yield b"".join(block)
+        yield _utf8("".join(block))
 
 
 # ------------------------------------------------------------------------------- reading
@@ -181,17 +230,23 @@ def load_dataset(path: str | os.PathLike[str]) -> LoadedDataset:
     include_context = False
     system_message: str | None = None
     extra_keys: set[str] = set()
-    decode = json.loads
+    # The C scanner without json.loads' wrapper: a third of the time on a large file.
+    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__
     # Only "\n" ends a line: ensure_ascii=False leaves U+2028 and friends raw inside strings.
     for line_no, line in enumerate(text.split("\n"), start=1):
-        if not line or line.isspace():
-            continue
         try:
-            record = decode(line)
-        except (ValueError, RecursionError):
-            bad_lines.append(BadLine(line_no, "not valid JSON"))
-            continue
-        if not isinstance(record, dict):
+            record, end = scan(line, 0)
+            if end != len(line) and not line[end:].isspace():
+                raise ValueError("extra data")
+        except (StopIteration, ValueError, RecursionError):
+            if not line or line.isspace():
+                continue
+            try:
+                record = json.loads(line)  # leading spaces, which the bare scanner refuses
+            except (ValueError, RecursionError):
+                bad_lines.append(BadLine(line_no, "not valid JSON"))
+                continue
+        if type(record) is not dict:
             bad_lines.append(BadLine(line_no, "not a JSON object"))
             continue
         record_fmt = _detect(record)
@@ -291,25 +346,26 @@ def _turns(
 ) -> tuple[str, str, str]:
     """The system message, question and answer of a one-exchange conversation."""
     turns = record[key]
-    if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
+    if type(turns) is not list:
         raise _Skip(f"the {key} field is not a list of messages")
     system_role, user_role, assistant_role = roles
-    system = ""
-    if turns and turns[0].get(role_key) == system_role:
-        system = _content(turns[0], text_key)
-        turns = turns[1:]
-    if len(turns) != 2:
+    if len(turns) == 3:
+        system = _message(turns[0], role_key, text_key, system_role)
+    elif len(turns) == 2:
+        system = ""
+    else:
         raise _Skip(f"holds {len(turns)} messages; only one question and one answer can be opened")
-    if turns[0].get(role_key) != user_role or turns[1].get(role_key) != assistant_role:
-        raise _Skip(f"the messages are not a {user_role} question then an {assistant_role} answer")
-    return system, _content(turns[0], text_key), _content(turns[1], text_key)
+    question = _message(turns[-2], role_key, text_key, user_role)
+    return system, question, _message(turns[-1], role_key, text_key, assistant_role)
 
 
-def _content(turn: dict[str, Any], text_key: str) -> str:
+def _message(turn: Any, role_key: str, text_key: str, role: str) -> str:
+    if type(turn) is not dict or turn.get(role_key) != role:
+        raise _Skip(f"expected a {role} message where there is none")
     value = turn.get(text_key)
-    if isinstance(value, str):
-        return value
-    raise _Skip(f"a message has no text {text_key}")
+    if type(value) is not str:
+        raise _Skip(f"a {role} message has no text {text_key}")
+    return value
 
 
 def _context(record: dict[str, Any]) -> tuple[str, bool]:
