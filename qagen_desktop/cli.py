@@ -471,6 +471,16 @@ def _usage_text(usage: Usage) -> str:
 
 def generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool) -> int:
     """Run, show progress, write what came, and pick the exit code."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _generate(options, out, err, err_is_tty=err_is_tty)
+    finally:
+        with contextlib.suppress(ValueError, TypeError):
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+
+def _generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool) -> int:
     requested = options.config.total_pairs
     secret = options.api_key
     if secret and options.endpoint.sends_key_unencrypted():
@@ -482,6 +492,16 @@ def generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool)
     generator = Generator(options.config, events=progress)
     worker = _Worker(generator, options.text)
     interrupted = False
+    stop_signal = signal.SIGINT
+
+    def on_terminate(signum: int, frame: object) -> None:
+        nonlocal stop_signal
+        stop_signal = signal.SIGTERM
+        raise KeyboardInterrupt
+
+    # A job runner's SIGTERM gets what Ctrl+C gets: what came is saved.
+    with contextlib.suppress(ValueError):  # Not the main thread (an embedding host).
+        signal.signal(signal.SIGTERM, on_terminate)
     worker.start()
     try:
         while worker.is_alive():
@@ -489,9 +509,10 @@ def generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool)
             progress.tick()
     except KeyboardInterrupt:
         interrupted = True
-        # A second Ctrl+C must not cut the save of what came short.
+        # A second signal must not cut the save of what came short.
         with contextlib.suppress(ValueError):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         generator.cancel()
         worker.join(_CANCEL_WAIT)
     progress.close()
@@ -515,7 +536,7 @@ def generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool)
         else:
             err.write(f"qagen: interrupted before any pair came; {options.output} not written.\n")
         err.flush()
-        return EXIT_INTERRUPTED
+        return 128 + stop_signal  # 130 for Ctrl+C, 143 for SIGTERM, as shells report them.
 
     assert result is not None
     _remember_response_mode(options, result)

@@ -375,8 +375,11 @@ def test_a_server_hanging_on_every_fourth_request_still_gives_every_pair(
 # -- Ctrl+C -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
 def test_ctrl_c_stops_within_a_second_and_saves_what_came(
-    server: FakeLLMServer, tmp_path: Path
+    server: FakeLLMServer, tmp_path: Path, stop: signal.Signals, code: int
 ) -> None:
     server.latency = 0.4
     ctx = tmp_path / "long.txt"
@@ -407,12 +410,12 @@ def test_ctrl_c_stops_within_a_second_and_saves_what_came(
             if len(progress) == 2:
                 break
     assert len(progress) == 2, "no progress before the end"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     sent = time.monotonic()
     _rest_out, rest_err = process.communicate(timeout=30)
     elapsed = time.monotonic() - sent
-    print(f"exit {process.returncode} {elapsed:.2f} s after SIGINT")
-    assert process.returncode == 130, rest_err
+    print(f"exit {process.returncode} {elapsed:.2f} s after {stop.name}")
+    assert process.returncode == code, rest_err
     assert elapsed < 2.0
     assert "Traceback" not in rest_err
     lines = read_jsonl(tmp_path / "qa.jsonl")
