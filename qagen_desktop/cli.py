@@ -5,8 +5,8 @@
                    [--chunk-chars K] [--max-retries R] [--timeout SECONDS]
 
 Exit 0: exactly N pairs written. 1: a shortfall or failed chunks (the pairs that came are still
-written). 2: bad usage or configuration, found before any request. 130: interrupted (Ctrl+C), the
-pairs received so far written.
+written). 2: bad usage or configuration, found before any request. 130: interrupted (Ctrl+C; 143
+for SIGTERM), the pairs received so far written.
 """
 
 from __future__ import annotations
