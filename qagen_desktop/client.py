@@ -140,26 +140,26 @@ async def send_chat(
                 raise error_for_response(response, endpoint, api_key)
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" in content_type:
-                return await _read_events(response, endpoint, api_key)
+                return await _read_events(response, api_key)
             await response.aread()
             return _read_completion(response.text, api_key)
     except httpx.HTTPError as exc:
         raise error_for_exception(exc, endpoint) from None
 
 
-async def _read_events(
-    response: httpx.Response, endpoint: Endpoint, api_key: str | None
-) -> ChatReply:
+async def _read_events(response: httpx.Response, api_key: str | None) -> ChatReply:
     parts: list[str] = []
     finish: str | None = None
     usage: Usage | None = None
+    done = False
     try:
         async for event in EventSource(response).aiter_sse():
             data = event.data.strip()
-            if not data:
-                continue
+            if done or not data:
+                continue  # read on to the end, so the connection can be used again
             if data == "[DONE]":
-                break
+                done = True
+                continue
             try:
                 payload = json.loads(data)
             except ValueError:
@@ -182,6 +182,10 @@ async def _read_events(
                 if isinstance(delta, dict):
                     parts.append(_text_of(delta.get("content")))
                 finish = choice.get("finish_reason") or finish
+    except httpx.TransportError:
+        if not done:
+            raise
+        # The reply was whole at [DONE]; only the end of the connection went wrong.
     except SSEError:  # pragma: no cover - the content type was checked before
         pass
     return ChatReply("".join(parts), finish, usage)

@@ -124,6 +124,7 @@ class FakeLLMServer:
         self.max_in_flight = 0
         self.in_flight = 0
         self.request_count = 0
+        self.connection_count = 0
         # Sum of the usage reported in every reply that carried pairs.
         self.prompt_tokens = 0
         self.completion_tokens = 0
@@ -383,6 +384,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        fake = self.server.fake  # type: ignore[attr-defined]
+        with fake._lock:
+            fake.connection_count += 1
         # Streamed replies are many small writes: without this, Nagle's algorithm and delayed
         # ACKs add tens of milliseconds to each.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -548,3 +548,11 @@ def test_a_proxy_in_the_environment_is_not_used_for_a_model_on_this_machine(
     monkeypatch.delenv("no_proxy", raising=False)
     result = generate(llm_server, total_pairs=5)
     assert_complete(result, 5)
+
+
+def test_streamed_replies_are_read_to_the_end_so_connections_are_reused(
+    llm_server: FakeLLMServer,
+) -> None:
+    result = generate(llm_server, total_pairs=10, concurrency=1)
+    assert_complete(result, 10)
+    assert llm_server.connection_count == 1
