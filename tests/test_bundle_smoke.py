@@ -55,6 +55,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     require(shutil.which("Xvfb") is not None, "Xvfb (Debian package xvfb)")
     require(shutil.which("xdotool") is not None, "xdotool (Debian package xdotool)")
+    # PyInstaller reads and strips Linux binaries with binutils' objdump and strip.
+    require(shutil.which("objdump") is not None, "objdump (Debian package binutils)")
+    require(shutil.which("strip") is not None, "strip (Debian package binutils)")
     out = tmp_path_factory.mktemp("bundle")
     # PyInstaller's cache goes to a temporary folder too, not the user's ~/.cache.
     env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(out / "pyinstaller-config")}
