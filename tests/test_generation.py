@@ -378,6 +378,7 @@ def test_more_pairs_than_asked_are_cut_to_the_share() -> None:
     with FakeLLMServer(script=too_many) as server:
         result = generate(server, total_pairs=3)
     assert_complete(result, 3)
+    assert {request.asked for request in server.requests} == {4}
 
 
 def test_response_format_falls_back_from_json_schema_to_json_object_to_plain() -> None:
@@ -556,3 +557,55 @@ def test_streamed_replies_are_read_to_the_end_so_connections_are_reused(
     result = generate(llm_server, total_pairs=10, concurrency=1)
     assert_complete(result, 10)
     assert llm_server.connection_count == 1
+
+
+def test_pairs_received_before_a_fatal_error_are_kept() -> None:
+    def script(n: int, body: dict[str, Any]) -> Reply | None:
+        return None if n <= 2 else Reply(kind="status", status=401)
+
+    with FakeLLMServer(script=script) as server:
+        result = generate(server, total_pairs=40, concurrency=1)
+    assert result.fatal == "The server rejected the API key (401): check the key."
+    assert len(result.pairs) == sum(outcome.received for outcome in result.outcomes) > 0
+    assert server.request_count == 3
+    stopped = [o for o in result.outcomes if o.error_kind == "stopped"]
+    assert len(stopped) == len(result.outcomes) - 3
+
+
+def test_a_server_that_always_goes_silent_fails_the_chunk_with_the_timeout_message() -> None:
+    with FakeLLMServer(script=lambda n, body: Reply(kind="hang")) as server:
+        result = generate(server, sleep=Sleeps(), total_pairs=1, timeout=0.3, max_retries=1)
+    assert server.request_count == 2
+    (outcome,) = result.failed
+    assert outcome.error_kind == "timeout"
+    assert "went silent for longer than the timeout" in (outcome.error or "")
+    assert result.fatal is None
+
+
+def test_an_unknown_host_stops_the_run_at_once() -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    config = RunConfig(
+        endpoint=Endpoint(url="http://no-such-host.test/v1"),
+        total_pairs=40,
+        chunk_chars=CHUNK_CHARS,
+        concurrency=1,
+    )
+    result = Generator(config, transport=httpx.MockTransport(handler)).run(LONG_TEXT)
+    assert len(calls) == 1
+    assert result.fatal == (
+        "The host name no-such-host.test could not be found: check the endpoint URL."
+    )
+
+
+def test_a_dropped_connection_is_retried() -> None:
+    sleeps = Sleeps()
+    dropped = {1: Reply(kind="drop")}
+    with FakeLLMServer(script=lambda n, body: dropped.get(n)) as server:
+        result = generate(server, sleep=sleeps, total_pairs=5, concurrency=1)
+    assert_complete(result, 5)
+    assert len(sleeps.waits) == 1
