@@ -55,6 +55,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     require(shutil.which("Xvfb") is not None, "Xvfb (Debian package xvfb)")
     require(shutil.which("xdotool") is not None, "xdotool (Debian package xdotool)")
+    require(shutil.which("xprop") is not None, "xprop (Debian package x11-utils)")
     # PyInstaller reads and strips Linux binaries with binutils' objdump and strip.
     require(shutil.which("objdump") is not None, "objdump (Debian package binutils)")
     require(shutil.which("strip") is not None, "strip (Debian package binutils)")
@@ -182,6 +183,7 @@ def test_bundle_opens_its_window_on_xvfb_and_closes_cleanly(
         try:
             window = find_window(display, app)
             geometry = window_geometry(display, window)
+            icon = window_icon_property(display, window)
             shot = tmp_path / "qagen-desktop-on-xvfb.png"
             painted = wait_for_painted_window(framebuffer, geometry, shot)
             print(f"Screenshot: {shot} ({painted:.0%} of the window painted)")
@@ -198,7 +200,20 @@ def test_bundle_opens_its_window_on_xvfb_and_closes_cleanly(
     for alarm in ("QThread: Destroyed", "Traceback", "Could not start"):
         assert alarm not in text, text[-3000:]
         assert alarm not in log_text, log_text[-3000:]
+    assert icon.startswith("_NET_WM_ICON(CARDINAL) = "), f"the window has no icon: {icon}"
     print(f"Bundle size: {folder_size(bundle) / 1_000_000:.1f} MB")
+
+
+def window_icon_property(display: str, window: int) -> str:
+    """The start of the window's _NET_WM_ICON as xprop prints it."""
+    result = subprocess.run(
+        ["xprop", "-id", str(window), "_NET_WM_ICON"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={**os.environ, "DISPLAY": display},
+    )
+    return result.stdout[:200]
 
 
 def find_window(display: str, app: subprocess.Popen[bytes]) -> int:
