@@ -14,6 +14,7 @@ Also a pytest fixture, ``llm_server`` (registered by ``pytest_plugins`` in conft
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import select
@@ -96,6 +97,7 @@ class FakeLLMServer:
     ``api_key``: when set, requests without it (Bearer or api-key) get 401.
     ``models``: when set, a request for another model gets 404 model_not_found.
     ``reject_stream_options``: a 400 for requests carrying ``stream_options`` (older servers).
+    ``port``: 0 picks a free one.
     """
 
     def __init__(
@@ -109,6 +111,7 @@ class FakeLLMServer:
         api_key: str | None = None,
         models: tuple[str, ...] | None = None,
         reject_stream_options: bool = False,
+        port: int = 0,
     ) -> None:
         if shape not in SHAPES:
             raise ValueError(f"unknown shape {shape!r}")
@@ -120,6 +123,7 @@ class FakeLLMServer:
         self.api_key = api_key
         self.models = models
         self.reject_stream_options = reject_stream_options
+        self._port = port
         self.requests: list[RecordedRequest] = []
         self.max_in_flight = 0
         self.in_flight = 0
@@ -159,7 +163,7 @@ class FakeLLMServer:
 
     def start(self) -> FakeLLMServer:
         self._stopped.clear()
-        httpd = _Server(("127.0.0.1", 0), _Handler)
+        httpd = _Server(("127.0.0.1", self._port), _Handler)
         httpd.daemon_threads = True
         httpd.block_on_close = False
         httpd.fake = self  # type: ignore[attr-defined]
@@ -578,3 +582,23 @@ else:
             yield server
         finally:
             server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until Ctrl+C, to try the app or ``qagen`` without a model."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake OpenAI-compatible chat server.")
+    parser.add_argument("--port", type=int, default=5272)
+    parser.add_argument("--shape", choices=SHAPES, default="object")
+    parser.add_argument("--latency", type=float, default=0.5, help="seconds before each reply")
+    args = parser.parse_args(argv)
+    with FakeLLMServer(shape=args.shape, latency=args.latency, port=args.port) as server:
+        print(f"Serving {server.chat_url} (Ctrl+C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
