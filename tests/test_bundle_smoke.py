@@ -152,6 +152,19 @@ def test_bundle_carries_keyring_backends_and_their_metadata(bundle: Path) -> Non
         assert module in modules, f"{module} is not in the bundle"
 
 
+def test_install_sh_in_the_bundle_adds_the_bundle_to_the_menu(bundle: Path, tmp_path: Path) -> None:
+    data_home = tmp_path / "share"
+    env = {**os.environ, "XDG_DATA_HOME": str(data_home)}
+    result = subprocess.run(
+        ["bash", str(bundle / "install.sh")], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    entry = (data_home / "applications" / "qagen-desktop.desktop").read_text().splitlines()
+    assert f"Exec={bundle / 'qagen-desktop'}" in entry
+    assert (data_home / "icons/hicolor/256x256/apps/qagen-desktop.png").is_file()
+    assert (data_home / "icons/hicolor/scalable/apps/qagen-desktop.svg").is_file()
+
+
 def test_bundle_answers_version_without_a_display(bundle: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     result = subprocess.run(

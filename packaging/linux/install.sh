@@ -58,9 +58,9 @@ exec_quote() {
 }
 
 find_icons() {
-    # A source checkout, then a PyInstaller bundle, then the installed Python package.
+    # A PyInstaller bundle, then a source checkout, then the installed Python package.
     local exe="$1" candidate python
-    for candidate in "$here/../../resources" "$(dirname "$exe")/_internal/qagen_desktop/resources"; do
+    for candidate in "$(dirname "$exe")/_internal/qagen_desktop/resources" "$here/../../resources"; do
         if [ -f "$candidate/icons/$app-48.png" ]; then
             (cd "$candidate" && pwd)
             return
