@@ -333,11 +333,18 @@ class _Run:
                         # gets one budget of failures for it (and at least one retry), then
                         # stops rather than have every chunk knock in turn.
                         self.connect_failures += 1
-                        if self.connect_failures > self.config.max_retries and failures > 1:
+                        tried = failures > 1 or budget == 0
+                        if tried and self.connect_failures > self.config.max_retries:
                             raise
                     reason, reason_kind = self._after_retryable(exc), exc.kind
+                    wait = self._wait_before_retry(exc, failures)
                     if budget > 0:
-                        await self._back_off(exc, failures, chunk)
+                        what = "Rate-limited" if exc.kind == "rate_limited" else _short(exc)
+                        self._emit(
+                            "notice",
+                            f"{what}; retrying chunk {chunk.index + 1} in {_seconds(wait)}",
+                        )
+                        await self.sleep(wait)
                     continue
                 if exc.kind in FATAL_KINDS:
                     raise
@@ -409,26 +416,26 @@ class _Run:
             )
         return str(exc)
 
-    async def _back_off(self, exc: ChatError, failures: int, chunk: Chunk) -> None:
+    def _wait_before_retry(self, exc: ChatError, failures: int) -> float:
+        """The server's retry-after, else exponential backoff with jitter; a wait longer than
+        QUOTA_WAIT raises: the run reports it rather than sleeping through it."""
         if exc.retry_after is not None:
             wait = exc.retry_after
         else:
             wait = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * random.uniform(0.5, 1)
-        if wait > QUOTA_WAIT:
-            if exc.kind == "rate_limited":
-                message = (
-                    f"The provider's quota is exhausted: it asks to wait {wait:.0f} s; try "
-                    "again later or raise the quota."
-                )
-            else:
-                message = (
-                    f"The server is unavailable (HTTP {exc.status}) and asks to wait "
-                    f"{wait:.0f} s: try again later."
-                )
-            raise ChatError(message, kind="quota", status=exc.status)
-        what = "Rate-limited" if exc.kind == "rate_limited" else _short(exc)
-        self._emit("notice", f"{what}; retrying chunk {chunk.index + 1} in {_seconds(wait)}")
-        await self.sleep(wait)
+        if wait <= QUOTA_WAIT:
+            return wait
+        if exc.kind == "rate_limited":
+            message = (
+                f"The provider's quota is exhausted: it asks to wait {wait:.0f} s; try again "
+                "later or raise the quota."
+            )
+        else:
+            message = (
+                f"The server is unavailable (HTTP {exc.status}) and asks to wait {wait:.0f} s: "
+                "try again later."
+            )
+        raise ChatError(message, kind="quota", status=exc.status)
 
     async def _ask(self, chunk: Chunk, need: int) -> ChatReply:
         """One request for ``need`` pairs. A 400 that rejects response_format or stream_options

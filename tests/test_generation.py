@@ -609,3 +609,24 @@ def test_a_dropped_connection_is_retried() -> None:
         result = generate(server, sleep=sleeps, total_pairs=5, concurrency=1)
     assert_complete(result, 5)
     assert len(sleeps.waits) == 1
+
+
+def test_an_exhausted_quota_is_reported_even_without_retries_left() -> None:
+    quota = Reply(kind="status", status=429, headers={"retry-after": "3600"})
+    with FakeLLMServer(script=lambda n, body: quota) as server:
+        result = generate(server, total_pairs=40, max_retries=0, concurrency=1)
+    assert result.fatal is not None
+    assert "quota is exhausted" in result.fatal
+    assert server.request_count == 1
+
+
+def test_without_retries_a_dead_server_stops_the_run_at_the_first_refusal() -> None:
+    with FakeLLMServer() as server:
+        url = server.url
+    config = RunConfig(
+        endpoint=Endpoint(url=url), total_pairs=40, chunk_chars=CHUNK_CHARS, max_retries=0
+    )
+    result = Generator(config, sleep=Sleeps()).run(LONG_TEXT)
+    assert result.fatal is not None
+    assert "connection refused" in result.fatal
+    assert len([o for o in result.outcomes if o.error_kind == "stopped"]) >= 30
