@@ -258,6 +258,10 @@ def error_for_response(
             status=status,
         )
     if status == 401:
+        if not api_key:
+            return ChatError(
+                "The server needs an API key (401): enter one.", kind="auth", status=status
+            )
         return ChatError(
             "The server rejected the API key (401): check the key.", kind="auth", status=status
         )
@@ -535,8 +539,10 @@ def check_connection(
     if response.status_code >= 300:
         error = error_for_response(response, endpoint, api_key)
         message = str(error)
-        if error.kind == "auth":
+        if error.kind == "auth" and api_key:
             message = "The URL works, but the server rejected the API key (401): check the key."
+        elif error.kind == "auth":
+            message = "The URL works, but the server needs an API key (401): enter one."
         elif error.kind == "rate_limited":
             message = (
                 "URL, key and model work, but the server is rate-limiting this key (429): "

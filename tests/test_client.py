@@ -307,3 +307,9 @@ def test_test_connection_ignores_a_proxy_for_a_local_model(
     monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")
     monkeypatch.delenv("NO_PROXY", raising=False)
     assert check_connection(Endpoint(url=llm_server.url), None).ok
+
+
+def test_a_server_that_needs_a_key_when_none_is_set_says_so() -> None:
+    with FakeLLMServer(api_key=KEY) as server:
+        verdict = check_connection(Endpoint(url=server.url), None)
+    assert verdict.message == "The URL works, but the server needs an API key (401): enter one."

@@ -564,7 +564,7 @@ def test_pairs_received_before_a_fatal_error_are_kept() -> None:
         return None if n <= 2 else Reply(kind="status", status=401)
 
     with FakeLLMServer(script=script) as server:
-        result = generate(server, total_pairs=40, concurrency=1)
+        result = generate(server, api_key=KEY, total_pairs=40, concurrency=1)
     assert result.fatal == "The server rejected the API key (401): check the key."
     assert len(result.pairs) == sum(outcome.received for outcome in result.outcomes) > 0
     assert server.request_count == 3
