@@ -630,3 +630,23 @@ def test_without_retries_a_dead_server_stops_the_run_at_the_first_refusal() -> N
     assert result.fatal is not None
     assert "connection refused" in result.fatal
     assert len([o for o in result.outcomes if o.error_kind == "stopped"]) >= 30
+
+
+def test_cancel_interrupts_a_backoff_sleep() -> None:
+    limited = Reply(kind="status", status=429, headers={"retry-after": "60"})
+    with FakeLLMServer(script=lambda n, body: limited) as server:
+        config = RunConfig(endpoint=Endpoint(url=server.url), total_pairs=3)
+        generator = Generator(config)
+        results: list[RunResult] = []
+        worker = threading.Thread(target=lambda: results.append(generator.run(LONG_TEXT)))
+        worker.start()
+        while server.request_count < 3:
+            time.sleep(0.01)
+        time.sleep(0.1)  # the chunks are asleep now, for a minute
+        cancelled_at = time.monotonic()
+        generator.cancel()
+        worker.join(10)
+        took = time.monotonic() - cancelled_at
+    (result,) = results
+    assert result.cancelled
+    assert took < 1.5
