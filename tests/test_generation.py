@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -650,3 +651,41 @@ def test_cancel_interrupts_a_backoff_sleep() -> None:
     (result,) = results
     assert result.cancelled
     assert took < 1.5
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_whatever_the_server_does_the_run_never_overshoots_and_accounts_for_every_pair(
+    seed: int,
+) -> None:
+    chooser = random.Random(seed)
+    lock = threading.Lock()
+    replies = [
+        None,
+        None,
+        Reply(kind="cut"),
+        Reply(kind="duplicates"),
+        Reply(kind="broken_json"),
+        Reply(kind="status", status=500),
+        Reply(kind="status", status=429, headers={"retry-after": "0"}),
+        Reply(kind="drop"),
+        Reply(shape="lines"),
+        Reply(shape="think", stream=False),
+    ]
+
+    def script(n: int, body: dict[str, Any]) -> Reply | None:
+        with lock:
+            return chooser.choice(replies)
+
+    with FakeLLMServer(script=script, api_key=KEY) as server:
+        result = generate(
+            server, sleep=Sleeps(), api_key=KEY, total_pairs=60, concurrency=3, max_retries=2
+        )
+    assert len(result.pairs) + result.shortfall == 60
+    assert sum(outcome.received for outcome in result.outcomes) == len(result.pairs)
+    assert all(o.received <= o.requested for o in result.outcomes)
+    assert len({normalise_question(p.question) for p in result.pairs}) == len(result.pairs)
+    assert server.max_in_flight <= 3
+    for outcome in result.failed:
+        assert outcome.error
+        assert KEY not in outcome.error
+        assert "\n" not in outcome.error
