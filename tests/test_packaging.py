@@ -119,6 +119,29 @@ def test_icns_holds_png_images_up_to_1024_pixels() -> None:
     assert sizes[b"icp4"] == 16
 
 
+@pytest.mark.parametrize(
+    ("name", "sizes"),
+    [
+        ("qagen-desktop.ico", [16, 24, 32, 48, 64, 128, 256]),
+        ("qagen-desktop.icns", [16, 32, 64, 128, 256, 512, 1024, 32, 64, 256, 512]),
+    ],
+)
+def test_qt_decodes_every_image_in_the_icon_containers(
+    qapp: object, name: str, sizes: list[int]
+) -> None:
+    from PySide6.QtGui import QImageReader
+
+    reader = QImageReader(str(RESOURCES / name))
+    assert reader.imageCount() == len(sizes)
+    decoded = []
+    for index in range(reader.imageCount()):
+        assert reader.jumpToImage(index)
+        image = reader.read()
+        assert not image.isNull(), reader.errorString()
+        decoded.append((image.width(), image.height()))
+    assert decoded == [(size, size) for size in sizes]
+
+
 def test_installed_package_ships_the_icons() -> None:
     folder = resources.files("qagen_desktop.resources")
     names = ["qagen-desktop.svg", "qagen-desktop.ico", "qagen-desktop.icns"]
