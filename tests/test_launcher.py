@@ -108,6 +108,24 @@ def test_logging_writes_the_log_file_with_no_console(
     assert "KeyError: 'from a Qt slot'" in text
 
 
+def test_logging_without_a_writable_state_folder_and_no_console_still_runs(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the state folder should be")
+    result = run_python(
+        """
+        import logging, sys
+        sys.stdout = sys.stderr = None
+        from qagen_desktop.logging_setup import configure_logging
+        path = configure_logging()
+        logging.getLogger("qagen_desktop.test").error("nowhere to go")
+        sys.excepthook(RuntimeError, RuntimeError("uncaught"), None)
+        raise SystemExit(0 if path is None else 3)
+        """,
+        env={"XDG_STATE_HOME": str(blocked)},
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_api_key_is_never_logged(user_dirs: dict[str, Path]) -> None:
     key = "sk-test-abcdefghijklmnop1234"
     stored = "sk-from-keyring-zyxwvu9876"
