@@ -225,7 +225,20 @@ def load_dataset(path: str | os.PathLike[str]) -> LoadedDataset:
     extra_keys: set[str] = set()
     # The C scanner without json.loads' wrapper: a third of the time on a large file.
     scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__
-    for line_no, line in _text_lines(data, name):
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    # Only "\n" ends a line (ensure_ascii=False leaves U+2028 and friends raw inside strings).
+    # Decoding line by line keeps each line's text compact: one CJK character would make a
+    # whole-file string twice the size of the file.
+    lines = data.split(b"\n")
+    del data
+    for line_no, raw in enumerate(lines, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DatasetError(
+                f"Cannot open {name}: it is not a UTF-8 text file (line {line_no})."
+            ) from None
         try:
             record, end = scan(line, 0)
             if end != len(line) and not line[end:].isspace():
@@ -281,30 +294,6 @@ def load_dataset(path: str | os.PathLike[str]) -> LoadedDataset:
         system_message=system_message or "",
         dropped_fields=sorted(extra_keys),
     )
-
-
-def _text_lines(data: bytes, name: str) -> Iterator[tuple[int, str]]:
-    """Each line of UTF-8 ``data`` as text with its 1-based number.
-
-    Only "\\n" ends a line (ensure_ascii=False leaves U+2028 and friends raw inside strings).
-    Decoding line by line keeps each line's text compact: one CJK character would make a
-    whole-file string twice the size of the file.
-    """
-    pos = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    size = len(data)
-    line_no = 0
-    while pos < size:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            end = size
-        line_no += 1
-        try:
-            yield line_no, data[pos:end].decode("utf-8")
-        except UnicodeDecodeError:
-            raise DatasetError(
-                f"Cannot open {name}: it is not a UTF-8 text file (line {line_no})."
-            ) from None
-        pos = end + 1
 
 
 def _detect(record: dict[str, Any]) -> str | None:
