@@ -54,8 +54,8 @@ _INLINE_ANSWER = re.compile(
 )
 # Sign-off prose a chatty model appends after the last answer.
 _SIGN_OFF = re.compile(
-    r"\n\s*\n(?:I hope|Hope this|Let me know|Feel free|These (?:questions|pairs)|"
-    r"Note:|If you (?:need|want|would))[^\n]*(?:\n[^\n]*)*\Z",
+    r"\n\s*\n(?:I hope|Hope th|Let me know|Feel free to|These (?:questions|pairs) )"
+    r"[^\n]*(?:\n[^\n]*)*\Z",
     re.IGNORECASE,
 )
 
@@ -228,9 +228,9 @@ def _collect(value: Any, depth: int = 0) -> list[tuple[str, str]]:
             return pairs
     if isinstance(value, dict):
         keys = {_key(k): v for k, v in value.items() if isinstance(k, str)}
-        if any(k in keys for k in _QUESTION_KEYS + _ANSWER_KEYS):
-            pair = _pair(_first(keys, _QUESTION_KEYS), _first(keys, _ANSWER_KEYS))
-            return [pair] if pair else pairs
+        pair = _pair(_first(keys, _QUESTION_KEYS), _first(keys, _ANSWER_KEYS))
+        if pair:
+            return [pair]
         questions, answers = _first(keys, _QUESTION_LISTS), _first(keys, _ANSWER_LISTS)
         if isinstance(questions, list) and isinstance(answers, list):
             for question, answer in zip(questions, answers):  # noqa: B905 (extra items unpaired)

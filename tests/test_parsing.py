@@ -35,6 +35,11 @@ def test_list_under_any_key_is_read(key: str) -> None:
     assert _ok(json.dumps({key: ITEMS})) == PAIRS
 
 
+@pytest.mark.parametrize("key", ["response", "output", "answer", "Answer"])
+def test_list_under_a_key_that_names_an_answer_is_still_read(key: str) -> None:
+    assert _ok(json.dumps({key: ITEMS})) == PAIRS
+
+
 def test_list_nested_one_level_down_is_read() -> None:
     reply = json.dumps({"status": "ok", "result": {"count": 3, "qa_pairs": ITEMS}})
     assert _ok(reply) == PAIRS
@@ -297,6 +302,29 @@ def test_question_and_answer_on_one_line() -> None:
 def test_sign_off_after_the_last_answer_is_not_part_of_it() -> None:
     reply = f"question: {PAIRS[0][0]}\nanswer: {PAIRS[0][1]}\n\nI hope these help!"
     assert _ok(reply) == PAIRS[:1]
+
+
+def test_a_note_inside_the_last_answer_is_kept() -> None:
+    reply = "Question: When is it open?\nAnswer: Daily.\n\nNote: closed on holidays."
+    assert _ok(reply) == [("When is it open?", "Daily.\n\nNote: closed on holidays.")]
+
+
+def test_markdown_headings_as_labels() -> None:
+    reply = "\n\n".join(
+        f"### Question {i + 1}:\n{q}\n\n### Answer {i + 1}:\n{a}" for i, (q, a) in enumerate(PAIRS)
+    )
+    assert _ok(reply) == PAIRS
+
+
+def test_a_long_reply_with_many_pairs_is_read_whole() -> None:
+    items = [{"question": f"Question {n}?", "answer": f"Answer {n}. " * 20} for n in range(2000)]
+    reply = "Here they are:\n```json\n" + json.dumps({"pairs": items}, indent=2) + "\n```"
+    full = _ok(reply)
+    assert len(full) == 2000
+    cut = parse_pairs(reply[: len(reply) * 3 // 4])
+    assert cut.truncated
+    assert len(cut.pairs) > 1000
+    assert cut.pairs == full[: len(cut.pairs)]
 
 
 # ------------------------------------------------------------------------ nothing usable
