@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import gc
 import json
 import os
 import re
@@ -216,7 +217,26 @@ def load_dataset(path: str | os.PathLike[str]) -> LoadedDataset:
         raise DatasetError(f"Cannot open {name}: {_reason(error, writing=False)}") from None
     if b"\x00" in data:
         raise DatasetError(f"Cannot open {name}: it is not a UTF-8 text file (binary data).")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    # Only "\n" ends a line (ensure_ascii=False leaves U+2028 and friends raw inside strings).
+    # Decoding line by line keeps each line's text compact: one CJK character would make a
+    # whole-file string twice the size of the file.
+    lines = data.split(b"\n")
+    del data
+    # The collector would walk every object read so far, again and again, while thousands of
+    # records are built; none of them forms a cycle.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_lines(lines, name)
+    finally:
+        if enabled:
+            gc.enable()
 
+
+def _read_lines(lines: list[bytes], name: str) -> LoadedDataset:
+    """The pairs of a dataset's lines, skipping and listing bad ones (see load_dataset)."""
     pairs: list[QAPair] = []
     bad_lines: list[BadLine] = []
     fmt = ""
@@ -225,13 +245,6 @@ def load_dataset(path: str | os.PathLike[str]) -> LoadedDataset:
     extra_keys: set[str] = set()
     # The C scanner without json.loads' wrapper: a third of the time on a large file.
     scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    # Only "\n" ends a line (ensure_ascii=False leaves U+2028 and friends raw inside strings).
-    # Decoding line by line keeps each line's text compact: one CJK character would make a
-    # whole-file string twice the size of the file.
-    lines = data.split(b"\n")
-    del data
     for line_no, raw in enumerate(lines, start=1):
         try:
             line = raw.decode("utf-8")
