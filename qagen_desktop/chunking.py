@@ -7,7 +7,6 @@ Chunks cover the text exactly: joining their texts gives the original back, whit
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,8 @@ _PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
 # full stops need no space after them. One leading character class keeps the scan fast.
 _SENTENCE = re.compile(r"[.!?…。！？]+[\"'”’»)\]」』）]*(?:\s+|(?<=[。！？」』）]))")
 _WHITESPACE = re.compile(r"\s+")
+# Every boundary above holds one of these characters.
+_ANY_BOUNDARY = re.compile(r"[\s。！？]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,46 +61,49 @@ def _cut_points(text: str, max_chars: int) -> Iterator[int]:
     if max_chars < MIN_CHUNK_CHARS:
         raise ValueError(f"Chunk size must be at least {MIN_CHUNK_CHARS} characters.")
     length = len(text)
-    # Paragraph breaks are found once over the whole text; finer boundaries are searched only in
-    # the few windows that have no paragraph break, so 20 MB stays a single regex scan.
-    paragraphs = [m.end() for m in _PARAGRAPH.finditer(text)]
     cur = 0
     while length - cur > max_chars:
-        limit = cur + max_chars
-        yield (cur := _best_cut(text, cur, limit, paragraphs))
+        cur = _best_cut(text, cur, cur + max_chars)
+        yield cur
     if cur < length:
         yield length
 
 
-def _best_cut(text: str, cur: int, limit: int, paragraphs: list[int]) -> int:
+def _best_cut(text: str, cur: int, limit: int) -> int:
     """Choose where the chunk starting at ``cur`` ends, at most at ``limit``.
 
     A boundary in the second half of the window wins by kind (paragraph, then sentence); a
     paragraph or sentence end early in the window still beats cutting mid-sentence, and a
     word boundary beats cutting inside a word.
     """
+    if not _ANY_BOUNDARY.search(text, cur, limit):
+        return limit  # one endless word: nothing to choose between
     half = cur + (limit - cur) // 2
-    i = bisect_right(paragraphs, limit) - 1
-    paragraph = paragraphs[i] if i >= 0 and paragraphs[i] > cur else 0
-    if paragraph >= half:
-        return paragraph
-    sentence = _last_match_end(_SENTENCE, text, half, limit)
-    if sentence:
-        return sentence
-    if paragraph:
-        return paragraph
-    sentence = _last_match_end(_SENTENCE, text, cur, limit)
-    if sentence:
-        return sentence
-    return _last_match_end(_WHITESPACE, text, cur, limit) or limit
+    return (
+        _last_match_end(_PARAGRAPH, text, half, limit)
+        or _last_match_end(_SENTENCE, text, half, limit)
+        or _last_match_end(_PARAGRAPH, text, cur, half)
+        or _last_match_end(_SENTENCE, text, cur, half)
+        or _last_match_end(_WHITESPACE, text, cur, limit)
+        or limit
+    )
 
 
-def _last_match_end(pattern: re.Pattern[str], text: str, cur: int, limit: int) -> int:
-    """The end of the last match inside ``text[cur:limit]`` that ends after ``cur``, else 0."""
-    end = 0
-    for match in pattern.finditer(text, cur, limit):
-        end = match.end()
-    return end if end > cur else 0
+def _last_match_end(pattern: re.Pattern[str], text: str, lo: int, limit: int) -> int:
+    """The end of the last match of ``pattern`` ending in ``text[lo:limit]``, else 0.
+
+    Scans a short tail first and widens only when it finds nothing, so text dense with
+    boundaries (a list of one-word lines) costs no more than sparse text.
+    """
+    for start in (max(lo, limit - 256), lo):
+        end = 0
+        for match in pattern.finditer(text, start, limit):
+            end = match.end()
+        if end > lo:
+            return end
+        if start == lo:
+            break
+    return 0
 
 
 def allocate_pairs(lengths: Sequence[int], total: int) -> list[int]:
