@@ -342,16 +342,19 @@ def _string(record: dict[str, Any], key: str) -> str:
     return value
 
 
+def _optional_string(record: dict[str, Any], key: str) -> str:
+    """A field that may be absent or null (other tools write ``"input": null``)."""
+    return "" if record.get(key) is None else _string(record, key)
+
+
 def _read_qa(record: dict[str, Any]) -> tuple[QAPair, str, bool]:
-    pair = QAPair(_string(record, "question"), _string(record, "answer"))
-    has_context = "context" in record
-    if has_context:
-        pair.source = _string(record, "context")
+    source, has_context = _context(record)
+    pair = QAPair(_string(record, "question"), _string(record, "answer"), source=source)
     return pair, "", has_context
 
 
 def _read_alpaca(record: dict[str, Any]) -> tuple[QAPair, str, bool]:
-    source = _string(record, "input") if "input" in record else ""
+    source = _optional_string(record, "input")
     return (
         QAPair(_string(record, "instruction"), _string(record, "output"), source=source),
         "",
@@ -389,7 +392,7 @@ def _message(turn: Any, role_key: str, text_key: str, role: str) -> str:
 def _context(record: dict[str, Any]) -> tuple[str, bool]:
     if "context" not in record:
         return "", False
-    return _string(record, "context"), True
+    return _optional_string(record, "context"), True
 
 
 def _read_openai_chat(record: dict[str, Any]) -> tuple[QAPair, str, bool]:

@@ -342,6 +342,18 @@ def test_fields_outside_the_format_are_named(tmp_path: Path) -> None:
     assert len(loaded.pairs) == 2
 
 
+def test_null_context_or_input_from_other_tools_is_empty_not_an_error(tmp_path: Path) -> None:
+    text = (
+        '{"question": "Q", "answer": "A", "context": null}\n'
+        '{"question": "Q2", "answer": "A2", "context": 7}\n'
+    )
+    loaded = load_dataset(_write(tmp_path, text))
+    assert [(p.question, p.source) for p in loaded.pairs] == [("Q", "")]
+    assert loaded.bad_lines == [BadLine(2, "the context field is not text")]
+    loaded = load_dataset(_write(tmp_path, '{"instruction": "Q", "input": null, "output": "A"}'))
+    assert [(p.question, p.answer, p.source) for p in loaded.pairs] == [("Q", "A", "")]
+
+
 def test_context_key_is_read_into_the_source(tmp_path: Path) -> None:
     text = '{"question": "Q", "answer": "A", "context": "The source chunk."}\n'
     loaded = load_dataset(_write(tmp_path, text))
