@@ -41,11 +41,12 @@ _LIKELY_JSON_START = re.compile(r"""\{\s*["'\w}]|\[\s*[\[{"'\]]""")
 # Strings (possibly unterminated at the end of the text) and brackets, for finding where JSON ends.
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*("?)|[\[\]{}]', re.DOTALL)
 
-# "Question: ...", "1. Q: ...", "**Answer 2:** ...", "- A) ..." at the start of a line.
+# "Question: ...", "1. Q: ...", "**Answer 2:** ...", "Q3." at the start of a line.
 _LABEL = re.compile(
     r"""^[ \t]*(?:[-*•>][ \t]*)?(?:\#{1,6}[ \t]*)?(?:\(?\d{1,4}[.)][ \t]*)?
-        (?:\*\*|__)?[ \t]*(?P<label>question|answer|q|a)[ \t]*\#?\d{0,4}[ \t]*
-        (?:\*\*|__)?[ \t]*[:：][ \t]*(?:\*\*|__)?[ \t]*""",
+        (?:\*\*|__)?[ \t]*(?P<label>question|answer|q|a)[ \t]*
+        (?:\#?\d{1,4}[ \t]*(?:\*\*|__)?[ \t]*[:：.)]|(?:\*\*|__)?[ \t]*[:：])
+        [ \t]*(?:\*\*|__)?[ \t]*""",
     re.IGNORECASE | re.VERBOSE,
 )
 # An answer given on the question's own line: "question: Why? answer: Because."
@@ -59,7 +60,14 @@ _SIGN_OFF = re.compile(
     re.IGNORECASE,
 )
 
+# A line break inside a Markdown table cell, and a pair in XML-like tags.
+_TABLE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAGGED_PAIR = re.compile(
+    r"<question>(.*?)</question>\s*<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL
+)
+
 # Punctuation only (Unicode category P): symbols such as "+" or "$" can change a question's sense.
+
 _ASCII_PUNCTUATION = str.maketrans(
     "", "", "".join(ch for ch in map(chr, range(128)) if unicodedata.category(ch).startswith("P"))
 )
@@ -103,7 +111,9 @@ def _parse(reply: str, cut_off: bool) -> ParsedReply:
         if cut_off:
             pairs.pop()
         return ParsedReply(pairs, truncated=cut_off, malformed=not pairs)
-    return ParsedReply([], truncated=truncated or cut_off, malformed=True)
+    # Rows and tags are whole only when closed, so a cut reply keeps every pair these find.
+    pairs = _pairs_from_table(body) or _pairs_from_tags(body)
+    return ParsedReply(pairs, truncated=truncated or cut_off, malformed=not pairs)
 
 
 def _strip_reasoning(reply: str) -> tuple[str, bool]:
@@ -316,6 +326,38 @@ def _pairs_from_lines(text: str) -> list[tuple[str, str]]:
         answer = [_SIGN_OFF.sub("", "\n".join(answer))]
         finish()
     return [(_unbold(q), _unbold(a)) for q, a in pairs]
+
+
+def _pairs_from_table(text: str) -> list[tuple[str, str]]:
+    """Pairs from a Markdown table with a question column and an answer column."""
+    columns: tuple[int, int] | None = None
+    pairs: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        row = line.strip()
+        if not (row.startswith("|") and row.endswith("|") and len(row) > 1):
+            columns = None
+            continue
+        cells = [_unbold(cell.strip()) for cell in row[1:-1].split("|")]
+        if columns is None:
+            names = [_key(cell) for cell in cells]
+            question = next((i for i, n in enumerate(names) if n in _QUESTION_KEYS), None)
+            answer = next((i for i, n in enumerate(names) if n in _ANSWER_KEYS), None)
+            if question is not None and answer is not None:
+                columns = (question, answer)
+            continue
+        if all(set(cell) <= set(":- ") for cell in cells):
+            continue  # the |---|---| rule under the header
+        if max(columns) < len(cells):
+            pair = _pair(*(_TABLE_BREAK.sub("\n", cells[i]) for i in columns))
+            if pair:
+                pairs.append(pair)
+    return pairs
+
+
+def _pairs_from_tags(text: str) -> list[tuple[str, str]]:
+    """Pairs from ``<question>...</question><answer>...</answer>`` markup."""
+    pairs = (_pair(m.group(1), m.group(2)) for m in _TAGGED_PAIR.finditer(text))
+    return [pair for pair in pairs if pair]
 
 
 def _unbold(text: str) -> str:

@@ -279,6 +279,23 @@ def test_numbered_and_bold_labels() -> None:
     assert _ok(reply) == PAIRS
 
 
+def test_q1_and_a1_with_a_full_stop() -> None:
+    reply = "\n".join(f"Q{i}. {q}\nA{i}) {a}" for i, (q, a) in enumerate(PAIRS, start=1))
+    assert _ok(reply) == PAIRS
+
+
+def test_mistral_style_numbered_bold_labels() -> None:
+    reply = "Here are the pairs:\n\n" + "\n\n".join(
+        f"{i}. **Question:** {q}\n   **Answer:** {a}" for i, (q, a) in enumerate(PAIRS, start=1)
+    )
+    assert _ok(reply) == PAIRS
+
+
+def test_a_sentence_starting_with_a_letter_and_full_stop_is_not_a_label() -> None:
+    reply = "Question: Who wrote it?\nAnswer: The author,\nA. Smith, in 1900."
+    assert _ok(reply) == [("Who wrote it?", "The author,\nA. Smith, in 1900.")]
+
+
 def test_answer_keeps_its_line_breaks_until_the_next_question() -> None:
     reply = (
         "QUESTION: How is bread made?\n"
@@ -325,6 +342,30 @@ def test_a_long_reply_with_many_pairs_is_read_whole() -> None:
     assert cut.truncated
     assert len(cut.pairs) > 1000
     assert cut.pairs == full[: len(cut.pairs)]
+
+
+def test_markdown_table_reply() -> None:
+    reply = (
+        "Here is a table of pairs:\n\n"
+        "| # | **Question** | **Answer** |\n"
+        "|---|:---|:---|\n"
+        + "".join(f"| {i} | {q} | {a} |\n" for i, (q, a) in enumerate(PAIRS, start=1))
+        + "| 4 | Two lines? | First<br>second |\n"
+        "\nLet me know if you need more."
+    )
+    assert _ok(reply) == [*PAIRS, ("Two lines?", "First\nsecond")]
+
+
+def test_markdown_table_cut_mid_row_keeps_whole_rows() -> None:
+    reply = "| Question | Answer |\n|---|---|\n| Q1? | A1 |\n| Q2? | A2 is cu"
+    parsed = parse_pairs(reply, cut_off=True)
+    assert parsed.pairs == [("Q1?", "A1")]
+    assert parsed.truncated
+
+
+def test_pairs_in_xml_like_tags() -> None:
+    reply = "\n".join(f"<question>{q}</question>\n<answer>\n{a}\n</answer>" for q, a in PAIRS)
+    assert _ok(reply) == PAIRS
 
 
 # ------------------------------------------------------------------------ nothing usable
@@ -377,6 +418,33 @@ def test_parse_pairs_never_raises(reply: str) -> None:
     for question, answer in parsed.pairs:
         assert question and answer
         assert question == question.strip() and answer == answer.strip()
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.dictionaries(
+            st.sampled_from(["question", "Answer", "q", "a", "pairs", "data", "x"]) | st.text(),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON, indent=st.sampled_from([None, 2]), cut=st.integers(0, 2000))
+def test_any_json_whole_or_cut_parses_without_error(
+    value: object, indent: int | None, cut: int
+) -> None:
+    reply = json.dumps(value, indent=indent)
+    for text in (reply, reply[:cut]):
+        parsed = parse_pairs(text)
+        for question, answer in parsed.pairs:
+            assert question and answer
+            assert question in text or json.dumps(question)[1:-1] in text
 
 
 @settings(max_examples=200, deadline=None)
