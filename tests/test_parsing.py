@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from fake_server import SHAPES, render_shape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -487,3 +488,21 @@ def test_questions_that_differ_only_in_case_spacing_punctuation_match(a: str, b:
 def test_different_questions_stay_different() -> None:
     assert normalise_question("What is ATP?") != normalise_question("What is ADP?")
     assert normalise_question("C++ or C?") != normalise_question("C or C?")
+
+
+# ---------------------------------------------------- the loopback test server's replies
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_reply_shape_of_the_test_server_is_read(shape: str) -> None:
+    # The answers hold commas so the "lines" shape spreads some of them over two lines.
+    pairs = [
+        (f"What is item {n}?", f"Item {n} is a thing, described in the text.") for n in range(4)
+    ]
+    parsed = parse_pairs(render_shape(pairs, shape, 3))
+    expected = pairs
+    if shape == "lines":
+        expected = [
+            (q, a.replace(", ", ",\n", 1) if i % 2 else a) for i, (q, a) in enumerate(pairs)
+        ]
+    assert parsed == ParsedReply(expected, truncated=False, malformed=False)
