@@ -27,8 +27,9 @@ _ANSWER_LISTS = ("answers", "as")
 
 # Deep enough for {"data": {"pairs": [{...}]}}; deeper structures are not pair lists.
 _MAX_DEPTH = 5
-# Bounds on the work spent on hostile input: JSON start attempts, and text handed to json_repair.
-_MAX_JSON_ATTEMPTS = 400
+# Bounds on the work spent on hostile input: brackets that fail to start JSON, and the text
+# handed to json_repair.
+_MAX_JSON_FAILURES = 400
 _MAX_REPAIR_CHARS = 2_000_000
 
 _REASONING_CLOSE = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
@@ -196,15 +197,15 @@ def _scan_values(text: str) -> list[tuple[str, str]]:
     decoder = json.JSONDecoder()
     pairs: list[tuple[str, str]] = []
     pos = 0
-    attempts = 0
-    while attempts < _MAX_JSON_ATTEMPTS:
+    failures = 0
+    while failures < _MAX_JSON_FAILURES:
         start = _JSON_START.search(text, pos)
         if start is None:
             break
-        attempts += 1
         try:
             value, end = decoder.raw_decode(text, start.start())
         except (ValueError, RecursionError):
+            failures += 1
             pos = start.start() + 1
             continue
         pairs.extend(_collect(value))

@@ -112,6 +112,12 @@ def test_json_lines_reply_is_read() -> None:
     assert _ok(reply) == PAIRS
 
 
+def test_long_json_lines_reply_is_read_whole() -> None:
+    items = [{"question": f"Q{n}?", "answer": f"A{n}."} for n in range(1000)]
+    reply = "Here:\n" + "\n".join(json.dumps(item) for item in items)
+    assert _ok(reply) == [(f"Q{n}?", f"A{n}.") for n in range(1000)]
+
+
 def test_reasoning_block_before_the_answer_is_skipped() -> None:
     reply = (
         "<think>\nOkay, the user wants three pairs. Maybe something like "
