@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -282,7 +283,9 @@ def _text(value: Any) -> str:
     """A field as trimmed text: strings, numbers, and lists of strings (an answer in points)."""
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):  # not Infinity or NaN
         return str(value)
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return "\n".join(v.strip() for v in value).strip()
