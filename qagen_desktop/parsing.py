@@ -2,8 +2,8 @@
 
 Servers answer in many shapes: an object holding the list under any key, a bare array, a fenced
 ```json block, JSON inside chatty prose, a ``<think>`` block first, the old script's
-``question: ... answer: ...`` lines, or JSON cut off at the token limit. ``parse_pairs`` takes
-them all, keeps only complete pairs, and never raises.
+``question: ... answer: ...`` lines, a Markdown table, or JSON cut off at the token limit.
+``parse_pairs`` takes them all, keeps only complete pairs, and never raises.
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ _TAGGED_PAIR = re.compile(
 )
 
 # Punctuation only (Unicode category P): symbols such as "+" or "$" can change a question's sense.
-
 _ASCII_PUNCTUATION = str.maketrans(
     "", "", "".join(ch for ch in map(chr, range(128)) if unicodedata.category(ch).startswith("P"))
 )
@@ -105,7 +104,7 @@ def _parse(reply: str, cut_off: bool) -> ParsedReply:
     body, thinking_cut = _strip_reasoning(reply)
     if thinking_cut:
         return ParsedReply([], truncated=True, malformed=True)
-    pairs, truncated, _ = _pairs_from_json(body)
+    pairs, truncated = _pairs_from_json(body)
     if pairs:
         return ParsedReply(pairs, truncated=truncated or cut_off)
     pairs = _pairs_from_lines(body)
@@ -120,11 +119,9 @@ def _parse(reply: str, cut_off: bool) -> ParsedReply:
 
 def _strip_reasoning(reply: str) -> tuple[str, bool]:
     """The answer after any reasoning block, and whether the reply stopped while still thinking."""
-    last_close = None
-    for last_close in _REASONING_CLOSE.finditer(reply):  # noqa: B007 (the last one is wanted)
-        pass
-    if last_close is not None:
-        return reply[last_close.end() :], False
+    closes = [match.end() for match in _REASONING_CLOSE.finditer(reply)]
+    if closes:
+        return reply[closes[-1] :], False
     if _REASONING_OPEN.match(reply):
         return "", True
     return reply, False
@@ -133,32 +130,29 @@ def _strip_reasoning(reply: str) -> tuple[str, bool]:
 # ------------------------------------------------------------------------------------ JSON
 
 
-def _pairs_from_json(text: str) -> tuple[list[tuple[str, str]], bool, bool]:
-    """Pairs from fenced blocks first, else from the JSON anywhere in ``text``.
-
-    Returns the pairs, whether the JSON was cut short, and whether any JSON was seen.
-    """
-    truncated = seen = False
+def _pairs_from_json(text: str) -> tuple[list[tuple[str, str]], bool]:
+    """Pairs from fenced blocks first, else from the JSON anywhere in ``text``, and whether the
+    JSON was cut short."""
+    truncated = False
     for block in _FENCE.finditer(text):
-        pairs, cut, found = _pairs_from_json_text(block.group(1))
-        truncated, seen = truncated or cut, seen or found
+        pairs, cut = _pairs_from_json_text(block.group(1))
         if pairs:
-            return pairs, cut, True
-    pairs, cut, found = _pairs_from_json_text(text)
-    return pairs, truncated or cut, seen or found
+            return pairs, cut
+        truncated = truncated or cut
+    pairs, cut = _pairs_from_json_text(text)
+    return pairs, cut or (truncated and not pairs)
 
 
-def _pairs_from_json_text(text: str) -> tuple[list[tuple[str, str]], bool, bool]:
+def _pairs_from_json_text(text: str) -> tuple[list[tuple[str, str]], bool]:
     first = _LIKELY_JSON_START.search(text)
     if first is None:
-        return _scan_values(text), False, False
-    stripped = text.strip()
+        return _scan_values(text), False
     try:
-        pairs = _collect(json.loads(stripped))
+        pairs = _collect(json.loads(text))
     except (ValueError, RecursionError):
         pairs = []
     if pairs:
-        return pairs, False, True
+        return pairs, False
     end, last_close, unterminated = _json_extent(text, first.start())
     scanned = _scan_values(text)
     if unterminated:
@@ -168,7 +162,7 @@ def _pairs_from_json_text(text: str) -> tuple[list[tuple[str, str]], bool, bool]
         candidate = text[first.start() : end]
     repaired = _repair(candidate) if candidate else []
     best = repaired if len(repaired) > len(scanned) else scanned
-    return best, unterminated, True
+    return best, unterminated
 
 
 def _json_extent(text: str, start: int) -> tuple[int, int, bool]:
