@@ -215,6 +215,10 @@ def load_dataset(path: str | os.PathLike[str]) -> LoadedDataset:
             data = handle.read()
     except OSError as error:
         raise DatasetError(f"Cannot open {name}: {_reason(error, writing=False)}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DatasetError(
+            f"Cannot open {name}: it is UTF-16 text; save it as UTF-8 and open it again."
+        )
     if b"\x00" in data:
         raise DatasetError(f"Cannot open {name}: it is not a UTF-8 text file (binary data).")
     if data.startswith(codecs.BOM_UTF8):

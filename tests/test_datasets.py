@@ -394,6 +394,12 @@ def test_binary_or_non_utf8_file_is_refused_plainly(tmp_path: Path, data: bytes)
         load_dataset(_write(tmp_path, data))
 
 
+def test_utf16_file_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = _write(tmp_path, '{"question": "Q", "answer": "A"}\n'.encode("utf-16"))
+    with pytest.raises(DatasetError, match="it is UTF-16 text; save it as UTF-8"):
+        load_dataset(path)
+
+
 def test_a_file_with_no_records_at_all_is_an_error_naming_the_first_problem(tmp_path: Path) -> None:
     path = _write(tmp_path, "name,age\nBob,42\n", "people.csv")
     with pytest.raises(
