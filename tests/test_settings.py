@@ -50,7 +50,7 @@ def test_mistyped_values_are_ignored_one_by_one() -> None:
     path.parent.mkdir(parents=True)
     path.write_text(
         json.dumps(
-            {"pairs": "many", "concurrency": True, "model": "qwen2.5", "export_format": "x"}
+            {"pairs": "many", "concurrency": True, "model": "qwen", "export_format": "x"}
         ),
         encoding="utf-8",
     )
