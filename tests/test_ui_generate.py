@@ -262,3 +262,17 @@ def test_a_bad_url_is_explained_before_any_request(qtbot: QtBot, window: MainWin
     window.actionGenerate.trigger()
     assert not window.controller.running
     assert "http://" in window.results_pane.messageLabel.text()
+
+
+def test_closing_mid_run_stops_the_run_and_asks_about_the_pairs(
+    qtbot: QtBot, window: MainWindow, dialogs: Dialogs
+) -> None:
+    with FakeLLMServer(latency=0.3) as server:
+        child(window, QSpinBox, "concurrencySpin").setValue(1)  # type: ignore[attr-defined]
+        child(window, QSpinBox, "chunkCharsSpin").setValue(600)  # type: ignore[attr-defined]
+        set_up_run(qtbot, window, server.url, LONG_TEXT, 40)
+        window.actionGenerate.trigger()
+        qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
+        assert window.close()  # waits for the worker thread: no "destroyed while running"
+    assert not window.controller.running
+    assert "pairs before they are closed" in dialogs.texts("question")[0]

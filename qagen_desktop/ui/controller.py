@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 DATASET_FILTER = "JSON Lines (*.jsonl *.json);;All files (*)"
 CONTEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
-# Pairs from the worker are shown in batches this often: one view update per batch.
-FLUSH_INTERVAL_MS = 50
+# What the worker reports is shown this often: one table update and repaint per refresh.
+FLUSH_INTERVAL_MS = 100
 MAX_BAD_LINES_SHOWN = 15
 
 
@@ -81,6 +81,9 @@ class WindowController(QObject):
         self._pending: list[QAPair] = []
         self._received = 0
         self._failed: list[ChunkOutcome] = []
+        self._failed_shown = 0
+        self._progress: tuple[int, int] | None = None
+        self._usage: Usage | None = None
         self._run_started = 0.0
         self._run_endpoint: Any = None
         self._journal_paused = False
@@ -274,6 +277,9 @@ class WindowController(QObject):
         self._pending.clear()
         self._received = 0
         self._failed = []
+        self._failed_shown = 0
+        self._progress = None
+        self._usage = None
         self._run_endpoint = endpoint
         self._run_started = time.monotonic()
         self._show_message("")
@@ -321,27 +327,42 @@ class WindowController(QObject):
     def _pairs_received(self, pairs: list[QAPair]) -> None:
         self._pending.extend(pairs)
         self._received += len(pairs)
+        self._schedule_refresh()
+
+    @Slot(object, int, int)
+    def _chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
+        self._progress = (done, total)
+        if not outcome.ok:
+            self._failed.append(outcome)
+        self._schedule_refresh()
+
+    @Slot(object)
+    def _usage_updated(self, usage: Usage) -> None:
+        self._usage = usage
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
     def _flush_pending(self) -> None:
+        """Show what the run sent since the last refresh: one table update, one repaint each."""
         self._flush_timer.stop()
         if self._pending:
             batch, self._pending = self._pending, []
             self.model.append_pairs(batch)
-
-    @Slot(object, int, int)
-    def _chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
-        bar = self.view.progressBar
-        bar.setRange(0, max(total, 1))
-        bar.setValue(done)
-        if not outcome.ok:
-            self._failed.append(outcome)
+        if self._progress is not None:
+            (done, total), self._progress = self._progress, None
+            bar = self.view.progressBar
+            # QProgressBar.setValue repaints at once: set it once per refresh, not per chunk.
+            if bar.maximum() != max(total, 1):
+                bar.setRange(0, max(total, 1))
+            bar.setValue(done)
+        if self._usage is not None:
+            self.view.tokensLabel.setText(f"{self._usage.total_tokens:,} tokens")
+            self._usage = None
+        if len(self._failed) != self._failed_shown:
             self._show_failed_count()
-
-    @Slot(object)
-    def _usage_updated(self, usage: Usage) -> None:
-        self.view.tokensLabel.setText(f"{usage.total_tokens:,} tokens")
 
     @Slot(str)
     def _notice(self, message: str) -> None:
@@ -361,9 +382,9 @@ class WindowController(QObject):
         if self._received == 0 and result.pairs:
             # An engine that reports pairs only at the end still gets them on screen.
             self.model.append_pairs(list(result.pairs))
-        self._usage_updated(result.usage)
+        self._usage = result.usage
         self._failed = list(result.failed)
-        self._show_failed_count()
+        self._flush_pending()
         got = len(result.pairs)
         if result.fatal:
             self._show_message(result.fatal)
@@ -394,7 +415,7 @@ class WindowController(QObject):
 
     def _show_failed_count(self) -> None:
         button = self.view.failedButton
-        count = len(self._failed)
+        count = self._failed_shown = len(self._failed)
         button.setVisible(count > 0)
         button.setText(f"{count} failed chunk{'s' if count != 1 else ''}")
 

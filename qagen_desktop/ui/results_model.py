@@ -20,6 +20,13 @@ FIELDS = ("question", "answer")
 _SOURCE_PREVIEW = 80
 _TOOLTIP_CHARS = 2000
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_EDIT = int(Qt.ItemDataRole.EditRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ROLES = frozenset((_DISPLAY, _EDIT, _TOOLTIP))
+_READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_FLAGS = (_READ_ONLY, _READ_ONLY | Qt.ItemFlag.ItemIsEditable)  # by "is editable"
+
 AnyIndex = QModelIndex | QPersistentModelIndex
 EditHandler = Callable[[int, int, str], None]
 
@@ -52,28 +59,25 @@ class ResultsModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row, column = index.row(), index.column()
-        if not (0 <= row < len(self._pairs)):
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row: int, column: int, role: int) -> Any:
+        """``data()`` by row and column: the filter calls it without making a QModelIndex."""
+        # Painting asks for a dozen roles per cell; the three handled are plain ints here.
+        if role not in _ROLES or not 0 <= row < len(self._pairs):
             return None
         pair = self._pairs[row]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == SOURCE:
-                return _source_label(pair)
-            text = pair.question if column == QUESTION else pair.answer
+        if column == SOURCE:
+            if role == _TOOLTIP:
+                return pair.source[:_TOOLTIP_CHARS] or None
+            return _source_label(pair)
+        text = pair.question if column == QUESTION else pair.answer
+        if role == _DISPLAY:
             # One line per row (fixed row heights): show line breaks without wrapping.
             return text.replace("\n", " ↵ ") if "\n" in text else text
-        if role == Qt.ItemDataRole.EditRole:
-            if column == SOURCE:
-                return _source_label(pair)
-            return pair.question if column == QUESTION else pair.answer
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = (
-                pair.source
-                if column == SOURCE
-                else (pair.question if column == QUESTION else pair.answer)
-            )
-            return text[:_TOOLTIP_CHARS] or None
-        return None
+        if role == _EDIT:
+            return text
+        return text[:_TOOLTIP_CHARS] or None
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -87,10 +91,7 @@ class ResultsModel(QAbstractTableModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() != SOURCE:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        return _FLAGS[index.column() != SOURCE]
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() == SOURCE:
@@ -212,13 +213,18 @@ class ResultsFilter(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        return self._source.data(self.mapToSource(index), role)
+        if not index.isValid():
+            return None
+        row = index.row() if self._rows is None else self._rows[index.row()]
+        return self._source.cell(row, index.column(), role)
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         return self._source.setData(self.mapToSource(index), value, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        return self._source.flags(self.mapToSource(index))
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return _FLAGS[index.column() != SOURCE]
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

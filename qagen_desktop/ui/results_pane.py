@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -24,6 +24,26 @@ from qagen_desktop.ui.widgets import name_widget
 
 # Filtering 100,000 rows takes a moment: filter once typing pauses.
 FILTER_DELAY_MS = 200
+
+
+class RowNumbers(QHeaderView):
+    """Row numbers whose width comes from the row count alone.
+
+    QHeaderView's own size hint measures a hundred sections' contents through ``headerData``
+    after every insert: hundreds of calls into Python per batch while a run appends rows.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+        self.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def sizeHint(self) -> QSize:
+        model = self.model()
+        digits = len(str(max(model.rowCount() if model is not None else 0, 999)))
+        width = self.fontMetrics().horizontalAdvance("9" * digits) + 16
+        return QSize(width, self.defaultSectionSize())
 
 
 class ResultsPane(QWidget):
@@ -60,10 +80,10 @@ class ResultsPane(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Fixed row heights: the view never measures 100,000 rows' contents.
-        rows = self.table.verticalHeader()
+        rows = RowNumbers(self.table)
+        self.table.setVerticalHeader(rows)
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        rows.setMinimumWidth(self.fontMetrics().horizontalAdvance("100000") + 12)
         columns = self.table.horizontalHeader()
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         columns.setStretchLastSection(True)

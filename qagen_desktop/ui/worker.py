@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from qagen_desktop.errors import QagenError, redact
 
@@ -156,7 +156,9 @@ def start_in_thread(worker: QObject, on_thread_finished: Callable[[], None]) -> 
     thread.setObjectName(f"{type(worker).__name__}Thread")
     worker.moveToThread(thread)
     thread.started.connect(worker.run)  # type: ignore[attr-defined]
-    worker.finished.connect(thread.quit)  # type: ignore[attr-defined]
+    # Direct: QThread.quit is thread-safe, and a GUI thread blocked in wait() (a window closing)
+    # could never run a queued quit.
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # type: ignore[attr-defined]
     worker.finished.connect(worker.deleteLater)  # type: ignore[attr-defined]
     thread.finished.connect(on_thread_finished)
     thread.finished.connect(thread.deleteLater)
