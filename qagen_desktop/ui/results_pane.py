@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagen_desktop.settings import FORMATS, Settings
-from qagen_desktop.ui.results_model import QUESTION, SOURCE, ResultsFilter, ResultsModel
+from qagen_desktop.ui.results_model import ANSWER, QUESTION, SOURCE, ResultsFilter, ResultsModel
 from qagen_desktop.ui.widgets import name_widget
 
 # Filtering 100,000 rows takes a moment: filter once typing pauses.
@@ -85,12 +85,13 @@ class ResultsPane(QWidget):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
         columns = self.table.horizontalHeader()
-        columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        columns.setStretchLastSection(True)
-        columns.resizeSection(QUESTION, 320)
-        columns.resizeSection(QUESTION + 1, 420)
         columns.setMinimumSectionSize(60)
-        self.table.setColumnWidth(SOURCE, 200)
+        columns.setStretchLastSection(False)
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The answer takes the room left; the other two keep the width the user gives them.
+        columns.setSectionResizeMode(ANSWER, QHeaderView.ResizeMode.Stretch)
+        columns.resizeSection(QUESTION, 340)
+        columns.resizeSection(SOURCE, 220)
 
         self.exportFormatCombo = name_widget(QComboBox(), "exportFormatCombo", "Export format")
         self.exportFormatCombo.addItems(FORMATS)
@@ -113,7 +114,9 @@ class ResultsPane(QWidget):
         top.addWidget(self.addRowButton)
         top.addWidget(self.deleteRowsButton)
         bottom = QHBoxLayout()
-        bottom.addWidget(QLabel("Save as"))
+        format_label = QLabel("Format")
+        format_label.setBuddy(self.exportFormatCombo)
+        bottom.addWidget(format_label)
         bottom.addWidget(self.exportFormatCombo)
         bottom.addWidget(self.includeContextCheck)
         bottom.addWidget(self.selectedOnlyCheck)

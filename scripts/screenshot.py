@@ -1,0 +1,190 @@
+"""Make docs/screenshot.png: the real window under Xvfb, filled with a realistic example.
+
+    .venv/bin/python scripts/screenshot.py [--out docs/screenshot.png]
+
+Starts its own Xvfb (Debian: apt-get install xvfb), runs the window with Qt's xcb platform in
+temporary user folders (nothing of yours is read or written) and grabs it with QScreen.grabWindow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (1360, 860)
+CHUNK_CHARS = 450  # the example text makes three chunks
+
+CONTEXT = """\
+Lighthouses of the Pacific coast
+
+The Point Reyes Lighthouse was built in 1870 on a headland that juts ten miles into the Pacific. \
+The site is one of the foggiest places on the North American coast: fog can hide the light for \
+weeks at a time in summer, so a steam fog signal was added in 1871.
+
+Its first-order Fresnel lens, made in France in 1867, holds 1,032 prisms of hand-ground glass. \
+A clockwork mechanism, wound by the keepers every two and a half hours, turned the lens so that \
+the light flashed once every five seconds.
+
+The lighthouse stands 300 steps below the cliff top, low enough to shine beneath the fog that \
+often covers the headland. Keepers climbed those steps several times a day, in wind that \
+regularly exceeded 40 miles per hour.
+
+The light was automated in 1975, when the Coast Guard installed an automatic beacon on a \
+nearby building. The original lens was kept in place and is still lit on special occasions.
+"""
+
+PAIRS = [
+    (
+        "When was the Point Reyes Lighthouse built?",
+        "In 1870, on a headland that juts ten miles into the Pacific.",
+        0,
+    ),
+    (
+        "Why was a steam fog signal added in 1871?",
+        "Because fog can hide the light for weeks at a time in summer.",
+        0,
+    ),
+    (
+        "What makes the site unusual on the North American coast?",
+        "It is one of the foggiest places on the coast.",
+        0,
+    ),
+    ("How many prisms does the Fresnel lens hold?", "1,032 prisms of hand-ground glass.", 1),
+    ("Where was the lens made, and when?", "In France, in 1867.", 1),
+    ("How often did the keepers wind the clockwork?", "Every two and a half hours.", 1),
+    ("How often did the light flash?", "Once every five seconds.", 1),
+    (
+        "Why does the lighthouse stand 300 steps below the cliff top?",
+        "So that it shines beneath the fog that often covers the headland.",
+        2,
+    ),
+    (
+        "What wind speeds did the keepers face on the steps?",
+        "Winds that regularly exceeded 40 miles per hour.",
+        2,
+    ),
+    ("When was the light automated?", "In 1975.", 2),
+    (
+        "What did the Coast Guard install when it automated the light?",
+        "An automatic beacon on a nearby building.",
+        2,
+    ),
+    (
+        "What happened to the original lens after automation?",
+        "It was kept in place and is still lit on special occasions.",
+        2,
+    ),
+]
+
+
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """Xvfb on the first free display; returns the process and its DISPLAY."""
+    read_end, write_end = os.pipe()
+    width, height = SIZE
+    xvfb = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_end),
+            "-screen",
+            "0",
+            f"{width + 80}x{height + 80}x24",
+            "-nolisten",
+            "tcp",
+        ],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        xvfb.kill()
+        raise SystemExit("Xvfb did not start (Debian: apt-get install xvfb)")
+    return xvfb, f":{number}"
+
+
+def capture(out: Path) -> None:
+    """Runs inside Xvfb: builds the window, fills it, grabs it."""
+    from PySide6.QtCore import QTimer
+
+    from qagen_desktop.chunking import chunk_text
+    from qagen_desktop.records import QAPair
+    from qagen_desktop.ui.app import make_application
+    from qagen_desktop.ui.main_window import MainWindow
+
+    app = make_application(sys.argv[:1])
+    window = MainWindow()
+    window.resize(*SIZE)
+    window.move(40, 40)
+    pane = window.endpoint_pane
+    pane.endpointEdit.setText("http://localhost:11434/v1")
+    pane.modelEdit.setText("llama3.1:8b")
+    pane.show_verdict(True, "Connected: URL, key and model work (llama3.1:8b).")
+    pane.advancedToggle.setChecked(True)
+    pane.chunkCharsSpin.setValue(CHUNK_CHARS)
+    window.context_pane.set_text(CONTEXT)
+    window.pairsSpin.setValue(12)
+    chunks = [chunk.text for chunk in chunk_text(CONTEXT, CHUNK_CHARS)]
+    window.model.append_pairs([QAPair(q, a, c, chunks[c]) for q, a, c in PAIRS])
+    window.progressBar.setRange(0, 3)
+    window.progressBar.setValue(3)
+    window.tokensLabel.setText("4,812 tokens")
+    window.elapsedLabel.setText("0:14 elapsed")
+    window.results_pane.table.selectRow(6)
+    window.statusBar().showMessage("Done: 12 pairs.")
+    window.show()
+
+    def grab() -> None:
+        window.raise_()
+        window.activateWindow()
+        app.processEvents()
+        screen = window.screen()
+        image = screen.grabWindow(window.winId())
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not image.save(str(out), "PNG"):
+            raise SystemExit(f"could not write {out}")
+        print(f"wrote {out} ({image.width()}x{image.height()})")
+        window.controller.dirty = False  # an example: nothing to save on close
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(1200, grab)
+    app.exec()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inside:
+        capture(args.out.resolve())
+        return
+    xvfb, display = start_xvfb()
+    try:
+        with tempfile.TemporaryDirectory(prefix="qagen-shot-") as home:
+            env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+            for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+                env[f"XDG_{name}_HOME"] = str(Path(home) / name.lower())
+            env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+            for name in ("API_ENDPOINT", "API_KEY", "MODEL"):
+                env.pop(name, None)
+            subprocess.run(
+                [sys.executable, __file__, "--inside", "--out", str(args.out.resolve())],
+                env=env,
+                check=True,
+                timeout=60,
+            )
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
