@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -13,6 +15,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -46,6 +51,35 @@ class RowNumbers(QHeaderView):
         return QSize(width, self.defaultSectionSize())
 
 
+class PlainTextDelegate(QStyledItemDelegate):
+    """Paints a cell's one line of text, asking the model for that text only.
+
+    QStyledItemDelegate asks the model for a dozen roles per cell, each a call into Python that
+    must take the GIL from a busy worker thread: a repaint during a run would wait for each.
+    """
+
+    _ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+    def __init__(self, model: ResultsFilter, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        opt.text = str(self._model.data(index, Qt.ItemDataRole.DisplayRole) or "")
+        opt.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+        opt.displayAlignment = self._ALIGN
+        opt.textElideMode = Qt.TextElideMode.ElideRight
+        widget = option.widget if hasattr(option, "widget") else None
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+
+
 class ResultsPane(QWidget):
     """Shows a ``ResultsModel`` through a filter; the table never resizes rows to contents.
 
@@ -69,6 +103,7 @@ class ResultsPane(QWidget):
         )
         self.table = name_widget(QTableView(), "resultsTable", "Question-answer pairs")
         self.table.setModel(self.proxy)
+        self.table.setItemDelegate(PlainTextDelegate(self.proxy, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(
