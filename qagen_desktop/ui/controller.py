@@ -540,8 +540,9 @@ class WindowController(QObject):
         self._set_dirty()
 
     def _set_dirty(self, dirty: bool = True) -> None:
-        self.dirty = dirty
-        self.view.setWindowModified(dirty)
+        if dirty != self.dirty or dirty != self.view.isWindowModified():
+            self.dirty = dirty
+            self.view.setWindowModified(dirty)
         self._update_counts()
 
     def _update_counts(self) -> None:

@@ -177,6 +177,13 @@ class MainWindow(QMainWindow):
         self.failedButton.setCursor(Qt.CursorShape.PointingHandCursor)
         self.failedButton.setStyleSheet("color: #b3261e; text-decoration: underline;")
         self.failedButton.hide()
+        # Room for the longest usual text: a count that grows does not re-layout the window.
+        metrics = self.fontMetrics()
+        self.pairsLabel.setMinimumWidth(metrics.horizontalAdvance("1,000,000 pairs") + 8)
+        self.tokensLabel.setMinimumWidth(metrics.horizontalAdvance("100,000,000 tokens") + 8)
+        self.elapsedLabel.setMinimumWidth(metrics.horizontalAdvance("100:00 elapsed") + 8)
+        for label in (self.pairsLabel, self.tokensLabel, self.elapsedLabel):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         for widget in (self.failedButton, self.tokensLabel, self.elapsedLabel, self.pairsLabel):
             status.addPermanentWidget(widget)
 

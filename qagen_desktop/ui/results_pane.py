@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QStyledItemDelegate,
+    QStyleOptionFocusRect,
     QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
@@ -28,6 +29,7 @@ from qagen_desktop.ui.results_model import ANSWER, QUESTION, SOURCE, ResultsFilt
 from qagen_desktop.ui.widgets import name_widget
 
 # Filtering 100,000 rows takes a moment: filter once typing pauses.
+_PADDING = 4
 FILTER_DELAY_MS = 200
 
 
@@ -70,14 +72,38 @@ class PlainTextDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        opt = QStyleOptionViewItem(option)
-        opt.text = str(self._model.data(index, Qt.ItemDataRole.DisplayRole) or "")
-        opt.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
-        opt.displayAlignment = self._ALIGN
-        opt.textElideMode = Qt.TextElideMode.ElideRight
         widget = option.widget if hasattr(option, "widget") else None
         style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        # The background (selection, alternate rows) from the style; the text drawn directly,
+        # elided, without the text layout machinery of CE_ItemViewItem.
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        text = self._model.data(index, Qt.ItemDataRole.DisplayRole)
+        if text:
+            rect = option.rect.adjusted(_PADDING, 0, -_PADDING, 0)
+            elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+            selected = bool(option.state & QStyle.StateFlag.State_Selected)
+            role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+            painter.save()
+            painter.setPen(option.palette.color(role))
+            painter.drawText(rect, self._ALIGN, elided)
+            painter.restore()
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            focus = QStyleOptionFocusRect()
+            focus.rect = option.rect
+            focus.palette = option.palette
+            focus.state = option.state
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
+
+
+class ResultsTable(QTableView):
+    """A QTableView that holds the GIL for a whole repaint.
+
+    Overriding paintEvent in Python means the GUI thread enters the paint holding the GIL, so
+    the delegate's calls for each cell do not each wait for a busy worker thread to let go.
+    """
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
 
 
 class ResultsPane(QWidget):
@@ -101,7 +127,7 @@ class ResultsPane(QWidget):
         self.deleteRowsButton = name_widget(
             QPushButton("Delete rows"), "deleteRowsButton", "Delete selected rows"
         )
-        self.table = name_widget(QTableView(), "resultsTable", "Question-answer pairs")
+        self.table = name_widget(ResultsTable(), "resultsTable", "Question-answer pairs")
         self.table.setModel(self.proxy)
         self.table.setItemDelegate(PlainTextDelegate(self.proxy, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
