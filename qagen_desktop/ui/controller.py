@@ -40,6 +40,7 @@ CONTEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 # What the worker reports is shown this often: one table update and repaint per refresh.
 FLUSH_INTERVAL_MS = 100
 MAX_BAD_LINES_SHOWN = 15
+KEY_LOAD_DELAY_MS = 200
 
 
 class WindowController(QObject):
@@ -101,8 +102,8 @@ class WindowController(QObject):
         self._connect()
         self._update_title()
         self._update_counts()
-        # The keyring loads after the window is up: start-up stays quick.
-        QTimer.singleShot(0, self.load_key)
+        # The keyring (and its backends) load once the window has painted: start-up stays quick.
+        QTimer.singleShot(KEY_LOAD_DELAY_MS, self.load_key)
 
     # Wiring -----------------------------------------------------------------------------------
 
@@ -208,6 +209,8 @@ class WindowController(QObject):
     @Slot()
     def commit_key(self) -> str | None:
         """Save the key in the field for the endpoint; returns the key to use (None: no key)."""
+        if self._key_loaded_for is None:
+            self.load_key()  # The saved key first: an empty field must not erase it.
         key = self.view.endpoint_pane.api_key()
         key_id = self._key_id()
         if key_id is None or self._env_key_in_field:

@@ -1,0 +1,125 @@
+"""Which key the window shows and saves: per endpoint, from the keyring or API_KEY."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fake_server import FakeLLMServer
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
+
+from qagen_desktop.endpoint import Endpoint
+from qagen_desktop.keystore import KeyStore
+from qagen_desktop.ui.main_window import MainWindow
+
+# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
+# ruff: noqa: F811
+
+pytestmark = OFFSCREEN_NOISE
+
+
+class MemoryKeyring:
+    """A keyring backend in a dict (keyring's backend methods)."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        self.saved: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, user: str) -> str | None:
+        return self.saved.get((service, user))
+
+    def set_password(self, service: str, user: str, password: str) -> None:
+        self.saved[(service, user)] = password
+
+    def delete_password(self, service: str, user: str) -> None:
+        self.saved.pop((service, user), None)
+
+
+@pytest.fixture
+def keyring_backend() -> MemoryKeyring:
+    return MemoryKeyring()
+
+
+@pytest.fixture
+def server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer(api_key="sk-saved") as running:
+        yield running
+
+
+def make_window(qtbot: QtBot, backend: MemoryKeyring, url: str) -> MainWindow:
+    from qagen_desktop.settings import Settings
+
+    window = MainWindow(settings=Settings(endpoint=url), keystore=KeyStore(backend))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def key_id(url: str) -> str:
+    return Endpoint(url=url).key_id()
+
+
+def test_the_saved_key_for_the_endpoint_is_shown_at_start(
+    qtbot: QtBot, keyring_backend: MemoryKeyring, server: FakeLLMServer, dialogs: Dialogs
+) -> None:
+    keyring_backend.saved[("qagen-desktop", key_id(server.url))] = "sk-saved"
+    window = make_window(qtbot, keyring_backend, server.url)
+    qtbot.waitUntil(lambda: window.endpoint_pane.api_key() == "sk-saved")
+    window.close()
+
+
+def test_generating_before_the_key_loaded_uses_the_saved_key_and_keeps_it(
+    qtbot: QtBot, keyring_backend: MemoryKeyring, server: FakeLLMServer, dialogs: Dialogs
+) -> None:
+    keyring_backend.saved[("qagen-desktop", key_id(server.url))] = "sk-saved"
+    window = make_window(qtbot, keyring_backend, server.url)
+    window.context_pane.set_text("The Danube flows through ten countries. " * 30)
+    window.pairsSpin.setValue(2)
+    window.controller.generate()  # at once: before the delayed keyring load
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=10000)
+    assert window.model.rowCount() == 2
+    assert keyring_backend.saved[("qagen-desktop", key_id(server.url))] == "sk-saved"
+    window.close()
+
+
+def test_a_committed_key_is_saved_per_endpoint_and_follows_the_url(
+    qtbot: QtBot, keyring_backend: MemoryKeyring, dialogs: Dialogs
+) -> None:
+    first, second = "http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1"
+    keyring_backend.saved[("qagen-desktop", key_id(second))] = "sk-second"
+    window = make_window(qtbot, keyring_backend, first)
+    qtbot.waitUntil(lambda: window.controller._key_loaded_for is not None)
+    key = window.endpoint_pane.apiKeyEdit
+    qtbot.keyClicks(key, "sk-first")
+    qtbot.keyClick(key, Qt.Key.Key_Return)
+    assert keyring_backend.saved[("qagen-desktop", key_id(first))] == "sk-first"
+
+    url = window.endpoint_pane.endpointEdit
+    url.setText(second)
+    window.endpoint_pane.endpointChanged.emit()
+    assert window.endpoint_pane.api_key() == "sk-second"
+    assert window.controller.keyring_notices == 0
+    window.close()
+
+
+def test_a_key_from_api_key_is_used_but_never_saved(
+    qtbot: QtBot,
+    keyring_backend: MemoryKeyring,
+    server: FakeLLMServer,
+    monkeypatch: pytest.MonkeyPatch,
+    dialogs: Dialogs,
+) -> None:
+    monkeypatch.setenv("API_KEY", "sk-saved")
+    window = make_window(qtbot, keyring_backend, server.url)
+    qtbot.waitUntil(lambda: window.endpoint_pane.api_key() == "sk-saved")
+    window.context_pane.set_text("The Danube flows through ten countries. " * 30)
+    window.pairsSpin.setValue(2)
+    window.controller.generate()
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=10000)
+    assert window.model.rowCount() == 2
+    window.controller.dirty = False
+    window.close()
+    assert keyring_backend.saved == {}
