@@ -310,3 +310,11 @@ def test_a_dataset_with_100000_rows_scrolls_to_the_end(
     table = window.results_pane.table
     table.scrollToBottom()
     qtbot.waitUntil(lambda: table.rowAt(table.viewport().height() - 2) == 99_999)
+
+
+def test_the_application_has_its_icon(qapp: object) -> None:
+    from qagen_desktop.ui.app import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    assert icon.pixmap(32, 32).width() == 32

@@ -26,6 +26,8 @@ from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter, dialogs, no_dangling_qthreads  # noqa: F401
 
 from qagen_desktop import paths
+from qagen_desktop.endpoint import Endpoint
+from qagen_desktop.settings import load_settings
 from qagen_desktop.ui.main_window import MainWindow
 
 PARAGRAPH = (
@@ -95,6 +97,9 @@ def test_generates_twelve_pairs_and_saves_them_as_question_answer_lines(
     print(f"longest GUI-thread gap while generating: {longest * 1000:.1f} ms")
     record_property("longest_gui_gap_ms", round(longest * 1000, 1))  # type: ignore[operator]
 
+    # The structured-output mode the server took is remembered for the endpoint.
+    saved = load_settings()
+    assert saved.response_modes == {Endpoint(url=llm_server.url).key_id(): "json_schema"}
     progress = child(window, QProgressBar, "progressBar")
     assert isinstance(progress, QProgressBar)
     assert progress.value() == progress.maximum() > 1
@@ -276,3 +281,18 @@ def test_closing_mid_run_stops_the_run_and_asks_about_the_pairs(
         assert window.close()  # waits for the worker thread: no "destroyed while running"
     assert not window.controller.running
     assert "pairs before they are closed" in dialogs.texts("question")[0]
+
+
+def test_keyboard_runs_and_cancels_a_generation(qtbot: QtBot, window: MainWindow) -> None:
+    with FakeLLMServer(latency=0.3) as server:
+        child(window, QSpinBox, "concurrencySpin").setValue(1)  # type: ignore[attr-defined]
+        child(window, QSpinBox, "chunkCharsSpin").setValue(600)  # type: ignore[attr-defined]
+        set_up_run(qtbot, window, server.url, LONG_TEXT, 40)
+        editor = window.context_pane.contextEdit
+        editor.setFocus()
+        qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert window.controller.running
+        qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
+        qtbot.keyClick(editor, Qt.Key.Key_Escape)
+        wait_until_idle(qtbot, window, timeout=5000)
+    assert 0 < window.model.rowCount() < 40

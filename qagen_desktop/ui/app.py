@@ -12,7 +12,8 @@ from qagen_desktop import APP_NAME, __version__
 
 log = logging.getLogger(__name__)
 
-_ICON_NAMES = ("qagen-desktop.svg", "qagen-desktop.png")
+_ICON_SVG = "qagen-desktop.svg"
+_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
 def app_icon() -> QIcon:
@@ -20,10 +21,11 @@ def app_icon() -> QIcon:
     icon = QIcon()
     try:
         folder = resources.files("qagen_desktop.resources")
-        for name in _ICON_NAMES:
-            entry = folder / name
+        entries = [folder / "icons" / f"qagen-desktop-{size}.png" for size in _ICON_SIZES]
+        entries.append(folder / _ICON_SVG)
+        for entry in entries:
             if entry.is_file():
-                # QIcon needs a real path; in a zip import the file is extracted for the call.
+                # QIcon needs a real path; from a zip the file is extracted for the call.
                 with resources.as_file(entry) as path:
                     icon.addFile(str(path))
     except (ModuleNotFoundError, OSError) as exc:
