@@ -318,3 +318,57 @@ def test_the_application_has_its_icon(qapp: object) -> None:
     icon = app_icon()
     assert not icon.isNull()
     assert icon.pixmap(32, 32).width() == 32
+
+
+REQUIRED_NAMES = (
+    "providerCombo",
+    "endpointEdit",
+    "modelEdit",
+    "apiKeyEdit",
+    "contextEdit",
+    "pairsSpin",
+    "generateButton",
+    "cancelButton",
+    "resultsTable",
+    "progressBar",
+)
+
+
+def test_widgets_have_their_object_names_and_plain_accessible_names(window: MainWindow) -> None:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QWidget
+
+    for name in REQUIRED_NAMES:
+        widget = window.findChild(QWidget, name)
+        assert widget is not None, name
+        assert widget.accessibleName() and widget.accessibleName() != name
+    assert window.findChild(QWidget, "endpointEdit").accessibleName() == "Endpoint URL"  # type: ignore[union-attr]
+    assert window.findChild(QWidget, "apiKeyEdit").accessibleName() == "API key"  # type: ignore[union-attr]
+    shortcuts = {
+        "actionOpen": "Ctrl+O",
+        "actionSave": "Ctrl+S",
+        "actionSaveAs": "Ctrl+Shift+S",
+        "actionGenerate": "Ctrl+Return",
+        "actionCancel": "Esc",
+        "actionDeleteRows": "Del",
+    }
+    for name, keys in shortcuts.items():
+        action = window.findChild(QAction, name)
+        assert action is not None, name
+        assert action.shortcut().toString() == keys
+
+
+def test_azure_shows_deployment_and_api_version(window: MainWindow) -> None:
+    pane = window.endpoint_pane
+    assert not pane.deploymentEdit.isVisible()
+    pane.providerCombo.setCurrentText("azure")
+    assert pane.deploymentEdit.isVisible() and pane.apiVersionEdit.isVisible()
+    pane.endpointEdit.setText("https://res.openai.azure.com")
+    pane.deploymentEdit.setText("gpt-4o")
+    assert (
+        pane.endpoint()
+        .chat_url()
+        .startswith(
+            "https://res.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version="
+        )
+    )
