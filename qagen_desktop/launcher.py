@@ -75,9 +75,9 @@ def _open_window(args: list[str]) -> int:
     return int(code or 0)
 
 
-def _say(text: str) -> None:
-    """Print when there is a console: a frozen windowed build has sys.stdout set to None."""
-    stream = sys.stdout
+def _say(text: str, *, error: bool = False) -> None:
+    """Print when there is a console: a frozen windowed build has sys.stdout/stderr set to None."""
+    stream = sys.stderr if error else sys.stdout
     if stream is None:
         return
     try:
@@ -115,7 +115,7 @@ def _show_start_failure(error: BaseException, log_path: Path | None) -> None:
     reason = (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")
     where = f" Details are in {log_path}." if log_path else ""
     message = redact_secrets(f"{APP_NAME} could not start: {reason}.{where}")
-    _say_error(message)
+    _say(message, error=True)
     try:
         from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -132,14 +132,3 @@ def _show_start_failure(error: BaseException, log_path: Path | None) -> None:
             ctypes.windll.user32.MessageBoxW(None, message, APP_NAME, 0x10)
         except Exception:
             log.warning("No Windows message box for the start-up failure", exc_info=True)
-
-
-def _say_error(text: str) -> None:
-    stream = sys.stderr
-    if stream is None:
-        return
-    try:
-        stream.write(text + "\n")
-        stream.flush()
-    except (OSError, ValueError):
-        pass

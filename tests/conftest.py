@@ -8,8 +8,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from qagen_process import CONTEXT
+
+if TYPE_CHECKING:
+    from fake_server import FakeLLMServer
 
 pytest_plugins = ["fake_server"]
 
@@ -41,3 +46,17 @@ def user_dirs(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     yield folders
+
+
+@pytest.fixture
+def server(llm_server: FakeLLMServer) -> FakeLLMServer:
+    """The loopback chat-completions server, under the short name the command-line tests use."""
+    return llm_server
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Path:
+    """A context file of a few paragraphs, ``ctx.txt`` in the test's folder."""
+    path = tmp_path / "ctx.txt"
+    path.write_text(CONTEXT, encoding="utf-8")
+    return path

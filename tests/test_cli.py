@@ -19,19 +19,6 @@ from qagen_desktop import __version__
 from qagen_desktop.endpoint import Endpoint
 
 
-@pytest.fixture
-def server() -> FakeLLMServer:
-    with FakeLLMServer() as running:
-        yield running  # type: ignore[misc]
-
-
-@pytest.fixture
-def ctx(tmp_path: Path) -> Path:
-    path = tmp_path / "ctx.txt"
-    path.write_text(CONTEXT, encoding="utf-8")
-    return path
-
-
 def test_generate_writes_seven_question_answer_lines(
     server: FakeLLMServer, ctx: Path, tmp_path: Path
 ) -> None:

@@ -19,26 +19,12 @@ from typing import Any
 import pytest
 from fake_server import FakeLLMServer, Reply
 from qagen_process import (
-    CONTEXT,
     assert_plain_failure,
     long_text,
     qagen_command,
     read_jsonl,
     run_qagen,
 )
-
-
-@pytest.fixture
-def server() -> FakeLLMServer:
-    with FakeLLMServer() as running:
-        yield running  # type: ignore[misc]
-
-
-@pytest.fixture
-def ctx(tmp_path: Path) -> Path:
-    path = tmp_path / "ctx.txt"
-    path.write_text(CONTEXT, encoding="utf-8")
-    return path
 
 
 def _always(reply: Reply) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fake_server import FakeLLMServer, Reply
-from qagen_process import CONTEXT, Done, run_qagen
+from qagen_process import Done, run_qagen
 from secret_service import secret_service  # noqa: F401  (fixture)
 
 from qagen_desktop.endpoint import Endpoint
@@ -33,13 +33,6 @@ def _assert_no_leak(done: Done, user_dirs: dict[str, Path], work: Path) -> None:
     assert SENTINEL not in done.stdout
     assert SENTINEL not in done.stderr
     assert _files_holding_the_key([*user_dirs.values(), work]) == []
-
-
-@pytest.fixture
-def ctx(tmp_path: Path) -> Path:
-    path = tmp_path / "ctx.txt"
-    path.write_text(CONTEXT, encoding="utf-8")
-    return path
 
 
 def test_key_is_sent_but_kept_out_of_every_file_and_output(

@@ -49,9 +49,7 @@ def test_mistyped_values_are_ignored_one_by_one() -> None:
     path = paths.settings_file()
     path.parent.mkdir(parents=True)
     path.write_text(
-        json.dumps(
-            {"pairs": "many", "concurrency": True, "model": "qwen", "export_format": "x"}
-        ),
+        json.dumps({"pairs": "many", "concurrency": True, "model": "qwen", "export_format": "x"}),
         encoding="utf-8",
     )
     loaded = load_settings()
