@@ -69,7 +69,8 @@ class ChatReply:
 
 class ChatError(RequestError):
     """A failed request. ``retryable``: the same request may work later (after ``retry_after``
-    seconds when the server said so). ``server_text`` is what the server said, redacted."""
+    seconds when the server said so). ``server_text`` is what the server said, redacted.
+    ``partial``: what a streamed reply had carried before the connection broke or went silent."""
 
     def __init__(
         self,
@@ -85,6 +86,7 @@ class ChatError(RequestError):
         self.retryable = retryable
         self.retry_after = retry_after
         self.server_text = server_text
+        self.partial: ChatReply | None = None
 
 
 def new_async_client(
@@ -149,14 +151,16 @@ async def send_chat(
                 raise error_for_response(response, endpoint, api_key)
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" in content_type:
-                return await _read_events(response, api_key)
+                return await _read_events(response, api_key, endpoint)
             await response.aread()
             return _read_completion(response.text, api_key)
     except httpx.HTTPError as exc:
         raise error_for_exception(exc, endpoint) from None
 
 
-async def _read_events(response: httpx.Response, api_key: str | None) -> ChatReply:
+async def _read_events(
+    response: httpx.Response, api_key: str | None, endpoint: Endpoint
+) -> ChatReply:
     parts: list[str] = []
     finish: str | None = None
     usage: Usage | None = None
@@ -191,9 +195,13 @@ async def _read_events(response: httpx.Response, api_key: str | None) -> ChatRep
                 if isinstance(delta, dict):
                     parts.append(_text_of(delta.get("content")))
                 finish = choice.get("finish_reason") or finish
-    except httpx.TransportError:
+    except httpx.TransportError as exc:
         if not done:
-            raise
+            # Cut off mid-reply (dropped or silent past the timeout): the complete pairs it
+            # carried are worth keeping, like those of a reply cut at the token limit.
+            error = error_for_exception(exc, endpoint)
+            error.partial = ChatReply("".join(parts), "length", usage)
+            raise error from None
         # The reply was whole at [DONE]; only the end of the connection went wrong.
     except SSEError:  # pragma: no cover - the content type was checked before
         pass

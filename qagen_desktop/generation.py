@@ -327,6 +327,10 @@ class _Run:
                 reply = await self._ask(chunk, need)
             except ChatError as exc:
                 if exc.retryable:
+                    if exc.partial is not None and exc.partial.content:
+                        self._take(chunk, outcome, exc.partial, need)
+                        if outcome.received >= outcome.requested:
+                            continue
                     failures += 1
                     if exc.kind == "connect":
                         # Nothing answering is the server's state, not this chunk's: the run

@@ -28,7 +28,19 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 SHAPES = ("object", "any_key", "bare_array", "fenced", "prose", "think", "lines")
-KINDS = ("ok", "status", "hang", "broken_json", "cut", "redirect", "filtered", "drop", "duplicates")
+KINDS = (
+    "ok",
+    "status",
+    "hang",
+    "broken_json",
+    "cut",
+    "redirect",
+    "filtered",
+    "drop",
+    "duplicates",
+    "stall",
+    "break",
+)
 HANG_CAP = 60.0
 _ANY_KEYS = ("items", "data", "qa_pairs", "questions", "results")
 _GENERATE = re.compile(r"Generate\s+(\d+)\s+question-answer pairs", re.IGNORECASE)
@@ -40,8 +52,9 @@ _WORD = re.compile(r"[^\W_]+")
 class Reply:
     """What one request gets; a script returning None means a normal answer.
 
-    kind: ok | status | hang | broken_json | cut | redirect | filtered | drop | duplicates
-    ("duplicates": the second half of the pairs repeat the first half, differently spelt).
+    kind: ok | status | hang | broken_json | cut | redirect | filtered | drop | duplicates |
+    stall | break ("duplicates": the second half of the pairs repeat the first half, differently
+    spelt; "stall" and "break" stream part of the reply, then go silent or close the connection).
     """
 
     kind: str = "ok"
@@ -302,7 +315,7 @@ class FakeLLMServer:
         shape = reply.shape or self.shape
         content = render_shape(pairs, shape, number)
         finish = "stop"
-        if kind == "cut":
+        if kind in ("cut", "stall", "break"):
             content = _cut(content, pairs)
             finish = "length"
         elif kind == "broken_json":
@@ -320,7 +333,12 @@ class FakeLLMServer:
         stream = reply.stream
         if stream is None:
             stream = self.stream if self.stream is not None else bool(req.body.get("stream"))
-        if stream:
+        if kind in ("stall", "break"):
+            _send_stream(h, model, content, finish, usage, reply.headers, ending=kind)
+            if kind == "stall":
+                self._wait(h, HANG_CAP)
+            h.close_connection = True
+        elif stream:
             _send_stream(h, model, content, finish, usage, reply.headers)
         else:
             completion = {
@@ -511,7 +529,11 @@ def _send_stream(
     finish: str,
     usage: dict[str, int],
     headers: dict[str, str],
+    *,
+    ending: str = "done",
 ) -> None:
+    """Stream ``content`` as SSE deltas; ``ending`` other than "done" stops after the content,
+    with no finish_reason, usage or [DONE] (the caller then stalls or drops the connection)."""
     h.send_response(200)
     h.send_header("content-type", "text/event-stream; charset=utf-8")
     h.send_header("transfer-encoding", "chunked")
@@ -539,6 +561,8 @@ def _send_stream(
     write(event([{"index": 0, "delta": {"role": "assistant", "content": ""}}]))
     for piece in _pieces(content):
         write(event([{"index": 0, "delta": {"content": piece}, "finish_reason": None}]))
+    if ending != "done":
+        return
     write(event([{"index": 0, "delta": {}, "finish_reason": finish}]))
     write(event([], usage=usage))
     write(b"data: [DONE]\n\n")

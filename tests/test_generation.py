@@ -315,6 +315,33 @@ def test_a_hanging_reply_times_out_and_is_asked_again() -> None:
     assert len(sleeps.waits) == 1
 
 
+@pytest.mark.parametrize("kind", ["break", "stall"])
+def test_complete_pairs_of_a_stream_that_breaks_or_stalls_are_kept(kind: str) -> None:
+    # One chunk, six pairs asked, no retries: the stream carries four whole pairs, then drops
+    # the connection or goes silent past the timeout. Those four are the chunk's, not lost.
+    cut = {1: Reply(kind=kind)}
+    with FakeLLMServer(script=lambda n, body: cut.get(n)) as server:
+        result = generate(
+            server, LONG_TEXT[:500], total_pairs=6, max_retries=0, timeout=0.5, concurrency=1
+        )
+    assert len(result.pairs) == 4
+    assert result.shortfall == 2
+    (outcome,) = result.outcomes
+    assert outcome.received == 4 and outcome.error
+
+
+@pytest.mark.parametrize("kind", ["break", "stall"])
+def test_a_broken_stream_is_topped_up_to_the_full_count(kind: str) -> None:
+    with FakeLLMServer(script=first_request_per_chunk(Reply(kind=kind))) as server:
+        result = generate(server, total_pairs=40, chunk_chars=3000, timeout=0.5)
+    assert_complete(result, 40)
+    # Each chunk's second request asks only for the two pairs the broken stream lacked.
+    asked: dict[str, list[int]] = {}
+    for request in server.requests:
+        asked.setdefault(request.prompt.split('"""')[1], []).append(request.asked)
+    assert [later for _, *later in asked.values()] == [[2]] * len(asked)
+
+
 def first_request_per_chunk(reply: Reply) -> Callable[[int, dict[str, Any]], Reply | None]:
     """A script giving ``reply`` to each chunk's first request, and normal answers after."""
     seen: set[str] = set()
