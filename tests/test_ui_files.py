@@ -372,3 +372,21 @@ def test_azure_shows_deployment_and_api_version(window: MainWindow) -> None:
             "https://res.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version="
         )
     )
+
+
+def test_an_answer_is_edited_over_several_lines(qtbot: QtBot, window: MainWindow) -> None:
+    window.model.append_pairs(_pairs(2))
+    pane = window.results_pane
+    pane.edit_row(1, ANSWER)
+    editor = pane.table.indexWidget(pane.table.currentIndex())
+    assert editor is not None
+    qtbot.keyClicks(editor, "First line.")
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(editor, "Second line.")
+    # Ctrl+Return, the Generate shortcut elsewhere, keeps the edit inside a cell.
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not pane.is_editing())
+    assert window.model.pairs[1].answer == "First line.\nSecond line."
+    assert not window.controller.running
+    window.controller.undo_stack.undo()
+    assert window.model.pairs[1].answer.startswith("Answer 1")

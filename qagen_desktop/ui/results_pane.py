@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -14,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
@@ -31,6 +41,9 @@ from qagen_desktop.ui.widgets import name_widget
 # Filtering 100,000 rows takes a moment: filter once typing pauses.
 _PADDING = 4
 FILTER_DELAY_MS = 200
+# A cell editor shows this many lines, so an answer of a few lines can be read while edited.
+EDITOR_LINES = 5
+_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 class RowNumbers(QHeaderView):
@@ -93,6 +106,87 @@ class PlainTextDelegate(QStyledItemDelegate):
             focus.palette = option.palette
             focus.state = option.state
             style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = CellEditor(parent)
+        editor.commitRequested.connect(lambda: self._finish(editor))
+        return editor
+
+    def _finish(self, editor: CellEditor) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, CellEditor):
+            editor.setPlainText(index.data(Qt.ItemDataRole.EditRole) or "")
+            editor.selectAll()
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if isinstance(editor, CellEditor):
+            model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
+        else:
+            super().setModelData(editor, model, index)
+
+    def updateEditorGeometry(
+        self,
+        editor: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        # Taller than the row, kept inside the table: room for a few lines of an answer.
+        rect = option.rect
+        height = max(rect.height(), option.fontMetrics.lineSpacing() * EDITOR_LINES + 12)
+        viewport = editor.parentWidget()
+        bottom = viewport.height() if viewport is not None else rect.bottom()
+        top = max(0, min(rect.top(), bottom - height))
+        editor.setGeometry(rect.left(), top, rect.width(), height)
+
+
+class CellEditor(QPlainTextEdit):
+    """Edits a question or answer over several lines: Return keeps the edit, Shift+Return
+    breaks the line, Esc drops the edit.
+
+    Signals: commitRequested().
+    """
+
+    commitRequested = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setFrameShape(QPlainTextEdit.Shape.Box)
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+Return is the window's Generate shortcut; inside an editor it keeps the edit.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in _RETURN_KEYS
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in _RETURN_KEYS:
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")
+            else:
+                self.commitRequested.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class ResultsTable(QTableView):
