@@ -6,7 +6,6 @@ context file, and the table's editing (undo, redo, delete, filter)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads, window  # noqa: F401
 
 from qagen_desktop import paths
 from qagen_desktop.datasets import save_dataset
@@ -24,16 +23,6 @@ from qagen_desktop.ui.main_window import MainWindow
 from qagen_desktop.ui.results_model import ANSWER, QUESTION
 
 pytestmark = OFFSCREEN_NOISE
-
-
-@pytest.fixture
-def window(qtbot: QtBot, dialogs: Dialogs) -> Iterator[MainWindow]:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
 
 
 def _pairs(n: int) -> list[QAPair]:

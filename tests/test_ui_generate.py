@@ -6,7 +6,6 @@ and the key with no keyring."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter, dialogs, no_dangling_qthreads  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter, dialogs, no_dangling_qthreads, window  # noqa: F401
 
 from qagen_desktop import paths
 from qagen_desktop.endpoint import Endpoint
@@ -38,16 +37,6 @@ PARAGRAPH = (
 LONG_TEXT = "\n\n".join(f"Section {i}. " + PARAGRAPH * 4 for i in range(12))
 
 pytestmark = OFFSCREEN_NOISE
-
-
-@pytest.fixture
-def window(qtbot: QtBot, dialogs: Dialogs) -> Iterator[MainWindow]:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
 
 
 def child(window: MainWindow, cls: type, name: str) -> object:

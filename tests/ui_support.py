@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QObject, QThread, QTimer
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from qagen_desktop.ui.main_window import MainWindow
 
 
 class StallMeter(QObject):
@@ -104,3 +107,14 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
 # The offscreen platform plugin warns whenever a window's size limits change; no real platform
 # does. Every window test module sets ``pytestmark = OFFSCREEN_NOISE``.
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def window(qtbot: QtBot, dialogs: Dialogs) -> Iterator[MainWindow]:
+    """A shown main window built from the (temporary) default settings locations."""
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
