@@ -117,3 +117,39 @@ def test_declining_the_restore_discards_the_journal(qtbot: QtBot, dialogs: Dialo
     assert len(dialogs.texts("question")) == 1
     assert second.model.rowCount() == 0
     assert not list(paths.recovery_dir().glob("*.jsonl"))
+
+
+def test_pairs_are_journalled_as_they_arrive_even_before_the_table_shows_them(
+    qtbot: QtBot, dialogs: Dialogs
+) -> None:
+    from qagen_desktop.journal import read_journal, replay
+
+    window = start_window(qtbot)
+    controller = window.controller
+    window.model.append_pairs([QAPair("Kept first?", "Yes."), QAPair("Deleted soon?", "Yes.")])
+    arrived = [QAPair(f"Arrived {i}?", f"Answer {i}.", 0, "The chunk.") for i in range(3)]
+
+    def journalled() -> list[str]:
+        path = controller.journal.path
+        assert path is not None
+        return [p.question for p in replay(read_journal(path).records, lambda ref: [])]
+
+    # The slot the run's pairsReceived signal drives; the table refreshes on a timer after.
+    controller._pairs_received(arrived)
+    assert window.model.rowCount() == 2
+    assert journalled() == [
+        "Kept first?",
+        "Deleted soon?",
+        "Arrived 0?",
+        "Arrived 1?",
+        "Arrived 2?",
+    ]
+
+    # A deletion before the refresh: the journal and the table still agree afterwards.
+    window.results_pane.table.selectRow(1)
+    controller.delete_rows()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4)
+    assert journalled() == [pair.question for pair in window.model.pairs]
+    assert journalled() == ["Kept first?", "Arrived 0?", "Arrived 1?", "Arrived 2?"]
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    window.close()

@@ -328,6 +328,10 @@ class WindowController(QObject):
 
     @Slot(list)
     def _pairs_received(self, pairs: list[QAPair]) -> None:
+        # Into the journal at once, at the end where the next refresh will show them: a crash
+        # before that refresh loses none of them.
+        row = self.model.rowCount() + len(self._pending)
+        self._journal_call(self.journal.record_insert, row, pairs)
         self._pending.extend(pairs)
         self._received += len(pairs)
         self._schedule_refresh()
@@ -353,7 +357,11 @@ class WindowController(QObject):
         self._flush_timer.stop()
         if self._pending:
             batch, self._pending = self._pending, []
-            self.model.append_pairs(batch)
+            self._journal_paused = True  # recorded as they arrived
+            try:
+                self.model.append_pairs(batch)
+            finally:
+                self._journal_paused = False
         if self._progress is not None:
             (done, total), self._progress = self._progress, None
             bar = self.view.progressBar
