@@ -123,3 +123,28 @@ def test_a_key_from_api_key_is_used_but_never_saved(
     window.controller.dirty = False
     window.close()
     assert keyring_backend.saved == {}
+
+
+def test_a_key_typed_in_the_window_is_kept_out_of_the_log(
+    qtbot: QtBot, keyring_backend: MemoryKeyring
+) -> None:
+    import io
+    import logging
+
+    from qagen_desktop.logging_setup import RedactingFilter
+
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("qagen_desktop.test_log")
+    logger.addHandler(handler)
+    try:
+        window = make_window(qtbot, keyring_backend, "http://127.0.0.1:9/v1")
+        qtbot.keyClicks(window.endpoint_pane.apiKeyEdit, "sk-typed-4f9e2c")
+        window.controller.commit_key()
+        logger.warning("the server echoed the header: Authorization: sk-typed-4f9e2c")
+        logger.warning("and the key alone: sk-typed-4f9e2c.")
+    finally:
+        logger.removeHandler(handler)
+    assert "sk-typed-4f9e2c" not in written.getvalue()
+    assert written.getvalue().count("[redacted]") == 2

@@ -22,6 +22,7 @@ from qagen_desktop import APP_NAME
 from qagen_desktop.contextfile import read_context_file
 from qagen_desktop.errors import ConfigError
 from qagen_desktop.journal import FileRef, Journal, RecoveredSession, find_orphans, replay
+from qagen_desktop.logging_setup import add_secret
 from qagen_desktop.records import QAPair
 from qagen_desktop.settings import Settings, save_settings
 from qagen_desktop.ui.edit_commands import EditCellCommand, InsertRowsCommand, RemoveRowsCommand
@@ -190,6 +191,7 @@ class WindowController(QObject):
         self._key_loaded_for = key_id
         stored = self.keystore.get(key_id)
         if stored is not None:
+            add_secret(stored)
             self._saved_key[key_id] = stored
         pane = self.view.endpoint_pane
         if first_load and self._env_key is not None:
@@ -212,6 +214,7 @@ class WindowController(QObject):
         if self._key_loaded_for is None:
             self.load_key()  # The saved key first: an empty field must not erase it.
         key = self.view.endpoint_pane.api_key()
+        add_secret(key)  # kept out of the log from now on, whatever logs it
         key_id = self._key_id()
         if key_id is None or self._env_key_in_field:
             return key or None
