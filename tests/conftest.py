@@ -6,7 +6,7 @@ Nothing here touches the user's real config, data, cache or state folders, nor t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,3 +60,22 @@ def ctx(tmp_path: Path) -> Path:
     path = tmp_path / "ctx.txt"
     path.write_text(CONTEXT, encoding="utf-8")
     return path
+
+
+_FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def figure() -> Callable[[str], None]:
+    """Report a measured figure (a size, a duration) in the summary at the end of the run.
+
+    Tests never assert on time; what they measured is shown here, so a CI log carries it.
+    """
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures measured by the tests")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)

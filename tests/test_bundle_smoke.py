@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ def folder_size(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bundle(tmp_path_factory: pytest.TempPathFactory, figure: Callable[[str], None]) -> Path:
     """The one-folder build, made once for this module in a temporary folder."""
     require(
         importlib.util.find_spec("PyInstaller") is not None,
@@ -80,8 +80,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     folder = out / "dist" / "qagen-desktop"
-    print(result.stdout.strip())
-    print(f"Bundle built in {time.monotonic() - started:.0f} s")
+    figure(f"Bundle built in {time.monotonic() - started:.0f} s")
     return folder
 
 
@@ -179,7 +178,11 @@ def test_bundle_answers_version_without_a_display(bundle: Path) -> None:
 
 
 def test_bundle_opens_its_window_on_xvfb_and_closes_cleanly(
-    bundle: Path, xvfb: tuple[str, Path], user_dirs: dict[str, Path], tmp_path: Path
+    figure: Callable[[str], None],
+    bundle: Path,
+    xvfb: tuple[str, Path],
+    user_dirs: dict[str, Path],
+    tmp_path: Path,
 ) -> None:
     display, framebuffer = xvfb
     env = {
@@ -199,7 +202,7 @@ def test_bundle_opens_its_window_on_xvfb_and_closes_cleanly(
             icon = window_icon_property(display, window)
             shot = tmp_path / "qagen-desktop-on-xvfb.png"
             painted = wait_for_painted_window(framebuffer, geometry, shot)
-            print(f"Screenshot: {shot} ({painted:.0%} of the window painted)")
+            figure(f"Bundle screenshot: {shot} ({painted:.0%} of the window painted)")
             send_wm_delete_window(display, window)
             code = app.wait(timeout=30)
         finally:
@@ -214,7 +217,7 @@ def test_bundle_opens_its_window_on_xvfb_and_closes_cleanly(
         assert alarm not in text, text[-3000:]
         assert alarm not in log_text, log_text[-3000:]
     assert icon.startswith("_NET_WM_ICON(CARDINAL) = "), f"the window has no icon: {icon}"
-    print(f"Bundle size: {folder_size(bundle) / 1_000_000:.1f} MB")
+    figure(f"Bundle size: {folder_size(bundle) / 1_000_000:.1f} MB")
 
 
 def window_icon_property(display: str, window: int) -> str:

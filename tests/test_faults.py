@@ -13,6 +13,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +116,13 @@ def test_content_filter_says_so(server: FakeLLMServer, ctx: Path, tmp_path: Path
 
 
 def test_exhausted_quota_is_reported_not_slept_through(
-    server: FakeLLMServer, ctx: Path, tmp_path: Path
+    figure: Callable[[str], None], server: FakeLLMServer, ctx: Path, tmp_path: Path
 ) -> None:
     server.script = _always(Reply(kind="status", status=429, headers={"retry-after": "300"}))
     started = time.monotonic()
     done = run_qagen(["generate", str(ctx), "--endpoint", server.url], cwd=tmp_path)
     elapsed = time.monotonic() - started
-    print(f"quota exhausted reported after {elapsed:.1f} s")
+    figure(f"qagen: a 429 asking for 300 s reported after {elapsed:.1f} s")
     line = assert_plain_failure(done, 1)
     assert "quota" in line.lower() or "300" in line
     assert elapsed < 60
@@ -289,7 +290,7 @@ def test_output_that_cannot_be_written_at_the_end_goes_to_a_fallback(
 
 
 def test_large_context_of_twenty_megabytes_works_with_progress(
-    server: FakeLLMServer, tmp_path: Path
+    figure: Callable[[str], None], server: FakeLLMServer, tmp_path: Path
 ) -> None:
     path = tmp_path / "big.txt"
     paragraph = long_text(60)
@@ -298,7 +299,7 @@ def test_large_context_of_twenty_megabytes_works_with_progress(
             handle.write(paragraph)
     started = time.monotonic()
     done = run_qagen(["generate", str(path), "-n", "4", "--endpoint", server.url], cwd=tmp_path)
-    print(f"20 MB context, 4 pairs: {time.monotonic() - started:.1f} s")
+    figure(f"qagen: 20 MB context, 4 pairs: {time.monotonic() - started:.1f} s")
     assert done.code == 0, done.output
     assert len(read_jsonl(tmp_path / "qa.jsonl")) == 4
     assert "[4/4 chunks] 4/4 pairs" in done.stderr
@@ -309,7 +310,7 @@ def test_large_context_of_twenty_megabytes_works_with_progress(
 
 @pytest.mark.slow
 def test_rate_limits_errors_broken_json_and_cut_replies_still_give_all_36(
-    server: FakeLLMServer, tmp_path: Path
+    figure: Callable[[str], None], server: FakeLLMServer, tmp_path: Path
 ) -> None:
     def hostile(number: int, body: dict[str, Any]) -> Reply | None:
         if number <= 3:
@@ -330,7 +331,10 @@ def test_rate_limits_errors_broken_json_and_cut_replies_still_give_all_36(
         ["generate", str(ctx), "-n", "36", "--max-retries", "4", "--endpoint", server.url],
         cwd=tmp_path,
     )
-    print(f"hostile server: {time.monotonic() - started:.1f} s, {server.request_count} requests")
+    figure(
+        f"qagen: hostile server, 36 pairs: {time.monotonic() - started:.1f} s, "
+        f"{server.request_count} requests"
+    )
     assert done.code == 0, done.output
     lines = read_jsonl(tmp_path / "qa.jsonl")
     assert len(lines) == 36
@@ -339,7 +343,7 @@ def test_rate_limits_errors_broken_json_and_cut_replies_still_give_all_36(
 
 @pytest.mark.slow
 def test_a_server_hanging_on_every_fourth_request_still_gives_every_pair(
-    server: FakeLLMServer, tmp_path: Path
+    figure: Callable[[str], None], server: FakeLLMServer, tmp_path: Path
 ) -> None:
     server.script = lambda number, body: Reply(kind="hang") if number % 4 == 0 else None
     ctx = tmp_path / "long.txt"
@@ -350,8 +354,9 @@ def test_a_server_hanging_on_every_fourth_request_still_gives_every_pair(
         cwd=tmp_path,
     )
     elapsed = time.monotonic() - started
-    print(
-        f"hanging every 4th request, --timeout 2: {elapsed:.1f} s, {server.request_count} requests"
+    figure(
+        f"qagen: hanging every 4th request, --timeout 2: {elapsed:.1f} s, "
+        f"{server.request_count} requests"
     )
     assert done.code == 0, done.output
     assert len(read_jsonl(tmp_path / "qa.jsonl")) == 24
@@ -365,7 +370,11 @@ def test_a_server_hanging_on_every_fourth_request_still_gives_every_pair(
     ("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
 )
 def test_ctrl_c_stops_within_a_second_and_saves_what_came(
-    server: FakeLLMServer, tmp_path: Path, stop: signal.Signals, code: int
+    figure: Callable[[str], None],
+    server: FakeLLMServer,
+    tmp_path: Path,
+    stop: signal.Signals,
+    code: int,
 ) -> None:
     server.latency = 0.4
     ctx = tmp_path / "long.txt"
@@ -400,7 +409,7 @@ def test_ctrl_c_stops_within_a_second_and_saves_what_came(
     sent = time.monotonic()
     _rest_out, rest_err = process.communicate(timeout=30)
     elapsed = time.monotonic() - sent
-    print(f"exit {process.returncode} {elapsed:.2f} s after {stop.name}")
+    figure(f"qagen: exit {process.returncode} {elapsed:.2f} s after {stop.name}")
     assert process.returncode == code, rest_err
     assert elapsed < 2.0
     assert "Traceback" not in rest_err

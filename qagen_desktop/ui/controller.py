@@ -326,6 +326,7 @@ class WindowController(QObject):
 
     @Slot(int)
     def _run_started_with(self, chunks_total: int) -> None:
+        self.view.progressBar.setTextVisible(True)
         self.view.progressBar.setRange(0, max(chunks_total, 1))
         self.view.progressBar.setValue(0)
 

@@ -178,9 +178,11 @@ class EndpointPane(QWidget):
     def load(self, settings: Settings) -> None:
         self.providerCombo.setCurrentText(settings.provider)
         self.endpointEdit.setText(settings.endpoint)
+        self.endpointEdit.setCursorPosition(0)
         self.deploymentEdit.setText(settings.deployment)
         self.apiVersionEdit.setText(settings.api_version)
         self.modelEdit.setText(settings.model)
+        self.modelEdit.setCursorPosition(0)  # a long model name shows its start
         self.concurrencySpin.setValue(settings.concurrency)
         self.chunkCharsSpin.setValue(settings.chunk_chars)
         self.retriesSpin.setValue(settings.max_retries)

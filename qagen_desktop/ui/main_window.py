@@ -73,7 +73,8 @@ class MainWindow(QMainWindow):
         self.progressBar.setRange(0, 1)
         self.progressBar.setValue(0)
         self.progressBar.setFormat("%v of %m chunks")
-        self.progressBar.setTextVisible(True)
+        # No count to show before the first run ("0 of 1 chunks" would mean nothing).
+        self.progressBar.setTextVisible(False)
 
         bar = QWidget()
         layout = QHBoxLayout(bar)
