@@ -589,13 +589,9 @@ class WindowController(QObject):
         """Open a dataset (any of the four formats) in place of the table's pairs."""
         if self.running or not self.confirm_discard():
             return False
-        if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self.view, "Open dataset", self._dialog_folder(), DATASET_FILTER
-            )
-            if not chosen:
-                return False
-            path = chosen
+        path = path or self._ask_open_path("Open dataset", DATASET_FILTER)
+        if not path:
+            return False
         from qagen_desktop.datasets import load_dataset
 
         target = Path(path)
@@ -720,15 +716,16 @@ class WindowController(QObject):
             return True
         return False
 
+    def _ask_open_path(self, title: str, filters: str) -> str | None:
+        """A file the user picks to open, or None when the dialog is cancelled."""
+        chosen, _ = QFileDialog.getOpenFileName(self.view, title, self._dialog_folder(), filters)
+        return chosen or None
+
     def load_context(self, path: str | None = None) -> bool:
         """Put a .txt or .md file's text into the context editor."""
-        if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(
-                self.view, "Load context", self._dialog_folder(), CONTEXT_FILTER
-            )
-            if not chosen:
-                return False
-            path = chosen
+        path = path or self._ask_open_path("Load context", CONTEXT_FILTER)
+        if not path:
+            return False
         try:
             text = read_context_file(path)
         except ConfigError as exc:
