@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, QThread, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -118,3 +118,6 @@ def window(qtbot: QtBot, dialogs: Dialogs) -> Iterator[MainWindow]:
     qtbot.waitExposed(win)
     yield win
     win.close()
+    # Deleted, not only closed: windows left over from earlier tests would slow later ones.
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
