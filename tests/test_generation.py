@@ -478,6 +478,23 @@ def test_requests_in_flight_never_exceed_the_concurrency_and_reach_it() -> None:
     assert server.max_in_flight == 3
 
 
+def cancel_while_running(
+    generator: Generator, ready: Callable[[], None]
+) -> tuple[RunResult, float]:
+    """Run in a thread, cancel from this one once ``ready`` returns; the result and how long
+    the run took to return after the cancel."""
+    results: list[RunResult] = []
+    worker = threading.Thread(target=lambda: results.append(generator.run(LONG_TEXT)))
+    worker.start()
+    ready()
+    cancelled_at = time.monotonic()
+    generator.cancel()
+    worker.join(10)
+    took = time.monotonic() - cancelled_at
+    (result,) = results
+    return result, took
+
+
 def test_cancel_from_another_thread_returns_quickly_and_keeps_the_pairs() -> None:
     events = Recorder()
     # The first replies come at once, every later one hangs: cancel must not wait for them.
@@ -486,17 +503,13 @@ def test_cancel_from_another_thread_returns_quickly_and_keeps_the_pairs() -> Non
             endpoint=Endpoint(url=server.url), total_pairs=40, chunk_chars=CHUNK_CHARS
         )
         generator = Generator(config, events=events)
-        results: list[RunResult] = []
-        worker = threading.Thread(target=lambda: results.append(generator.run(LONG_TEXT)))
-        worker.start()
-        assert events.first_pairs.wait(10)
-        while server.request_count < 4:
-            time.sleep(0.01)
-        cancelled_at = time.monotonic()
-        generator.cancel()
-        worker.join(10)
-        took = time.monotonic() - cancelled_at
-    (result,) = results
+
+        def hanging() -> None:
+            assert events.first_pairs.wait(10)
+            while server.request_count < 4:
+                time.sleep(0.01)
+
+        result, took = cancel_while_running(generator, hanging)
     assert result.cancelled
     assert took < 1.5
     assert len(result.pairs) == len(events.pairs) > 0
@@ -665,17 +678,13 @@ def test_cancel_interrupts_a_backoff_sleep() -> None:
     with FakeLLMServer(script=lambda n, body: limited) as server:
         config = RunConfig(endpoint=Endpoint(url=server.url), total_pairs=3)
         generator = Generator(config)
-        results: list[RunResult] = []
-        worker = threading.Thread(target=lambda: results.append(generator.run(LONG_TEXT)))
-        worker.start()
-        while server.request_count < 3:
-            time.sleep(0.01)
-        time.sleep(0.1)  # the chunks are asleep now, for a minute
-        cancelled_at = time.monotonic()
-        generator.cancel()
-        worker.join(10)
-        took = time.monotonic() - cancelled_at
-    (result,) = results
+
+        def sleeping() -> None:
+            while server.request_count < 3:
+                time.sleep(0.01)
+            time.sleep(0.1)  # the chunks are asleep now, for a minute
+
+        result, took = cancel_while_running(generator, sleeping)
     assert result.cancelled
     assert took < 1.5
 

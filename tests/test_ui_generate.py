@@ -66,6 +66,13 @@ def set_up_run(qtbot: QtBot, window: MainWindow, url: str, text: str, pairs: int
     spin.setValue(pairs)
 
 
+def set_up_long_run(qtbot: QtBot, window: MainWindow, url: str) -> None:
+    """40 pairs over many small chunks, one request at a time: a run that lasts a while."""
+    child(window, QSpinBox, "concurrencySpin").setValue(1)  # type: ignore[attr-defined]
+    child(window, QSpinBox, "chunkCharsSpin").setValue(600)  # type: ignore[attr-defined]
+    set_up_run(qtbot, window, url, LONG_TEXT, 40)
+
+
 def wait_until_idle(qtbot: QtBot, window: MainWindow, timeout: int = 20000) -> None:
     qtbot.waitUntil(lambda: not window.controller.running, timeout=timeout)
 
@@ -152,9 +159,7 @@ def test_cancel_keeps_the_pairs_that_arrived(
     dialogs: Dialogs,
 ) -> None:
     with FakeLLMServer(latency=0.4) as server:
-        child(window, QSpinBox, "concurrencySpin").setValue(1)  # type: ignore[attr-defined]
-        child(window, QSpinBox, "chunkCharsSpin").setValue(600)  # type: ignore[attr-defined]
-        set_up_run(qtbot, window, server.url, LONG_TEXT, 40)
+        set_up_long_run(qtbot, window, server.url)
         qtbot.mouseClick(child(window, QPushButton, "generateButton"), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
         cancel = child(window, QPushButton, "cancelButton")
@@ -174,9 +179,7 @@ def test_escape_cancels_a_run_but_only_closes_a_cell_editor_while_editing(
     qtbot: QtBot, window: MainWindow
 ) -> None:
     with FakeLLMServer(latency=0.3) as server:
-        child(window, QSpinBox, "concurrencySpin").setValue(1)  # type: ignore[attr-defined]
-        child(window, QSpinBox, "chunkCharsSpin").setValue(600)  # type: ignore[attr-defined]
-        set_up_run(qtbot, window, server.url, LONG_TEXT, 40)
+        set_up_long_run(qtbot, window, server.url)
         window.actionGenerate.trigger()
         qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
 
@@ -302,9 +305,7 @@ def test_closing_mid_run_stops_the_run_and_asks_about_the_pairs(
     qtbot: QtBot, window: MainWindow, dialogs: Dialogs
 ) -> None:
     with FakeLLMServer(latency=0.3) as server:
-        child(window, QSpinBox, "concurrencySpin").setValue(1)  # type: ignore[attr-defined]
-        child(window, QSpinBox, "chunkCharsSpin").setValue(600)  # type: ignore[attr-defined]
-        set_up_run(qtbot, window, server.url, LONG_TEXT, 40)
+        set_up_long_run(qtbot, window, server.url)
         window.actionGenerate.trigger()
         qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
         assert window.close()  # waits for the worker thread: no "destroyed while running"
@@ -314,9 +315,7 @@ def test_closing_mid_run_stops_the_run_and_asks_about_the_pairs(
 
 def test_keyboard_runs_and_cancels_a_generation(qtbot: QtBot, window: MainWindow) -> None:
     with FakeLLMServer(latency=0.3) as server:
-        child(window, QSpinBox, "concurrencySpin").setValue(1)  # type: ignore[attr-defined]
-        child(window, QSpinBox, "chunkCharsSpin").setValue(600)  # type: ignore[attr-defined]
-        set_up_run(qtbot, window, server.url, LONG_TEXT, 40)
+        set_up_long_run(qtbot, window, server.url)
         editor = window.context_pane.contextEdit
         editor.setFocus()
         qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
