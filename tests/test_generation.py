@@ -303,7 +303,10 @@ def test_a_redirect_is_never_followed_and_the_key_stays_home() -> None:
     assert result.fatal is not None
     assert "redirects to 127.0.0.1" in result.fatal
     assert KEY not in result.fatal
-    assert result.outcomes[0].error_kind == "redirect"
+    # Whichever chunk's reply comes back first stops the run; the others are marked stopped.
+    kinds = [outcome.error_kind for outcome in result.outcomes]
+    assert "redirect" in kinds
+    assert set(kinds) <= {"redirect", "stopped"}
 
 
 def test_a_hanging_reply_times_out_and_is_asked_again() -> None:
