@@ -13,7 +13,7 @@ import random
 import sys
 import time
 
-from qagen_desktop.chunking import chunk_text, count_chunks
+from qagen_desktop.core.chunking import chunk_text, count_chunks
 
 _WORDS = [
     "the", "cell", "membrane", "protein", "energy", "nucleus", "transport", "signal", "enzyme",

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from qagen_desktop.datasets import FORMATS, LoadedDataset, load_dataset, save_dataset
-from qagen_desktop.records import QAPair
+from qagen_desktop.core.datasets import FORMATS, LoadedDataset, load_dataset, save_dataset
+from qagen_desktop.core.records import QAPair
 
 T = TypeVar("T")
 

@@ -24,9 +24,9 @@ from pydoc_data.topics import topics
 
 from fake_server import FakeLLMServer
 
-from qagen_desktop.chunking import chunk_text
-from qagen_desktop.endpoint import Endpoint
-from qagen_desktop.generation import Generator, RunConfig, RunResult
+from qagen_desktop.core.chunking import chunk_text
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.generation import Generator, RunConfig, RunResult
 
 CHUNK_CHARS = 3000
 PAIRS_PER_CHUNK = 3

@@ -204,8 +204,8 @@ def bench_stall(home: Path, runs: int) -> None:
 def bench_big(home: Path) -> None:
     print("== 100,000-row dataset through the window (fresh process)")
     sys.path.insert(0, str(ROOT))
-    from qagen_desktop.datasets import save_dataset
-    from qagen_desktop.records import QAPair
+    from qagen_desktop.core.datasets import save_dataset
+    from qagen_desktop.core.records import QAPair
 
     source = home / "big.jsonl"
     answer = (

@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"{APP_NAME} {__version__}")
         return 0
     if known.help:
-        from qagen_desktop.logging_setup import log_file
+        from qagen_desktop.core.logging_setup import log_file
 
         _say(parser.format_help().rstrip() + f"\n\nLog file: {log_file()}")
         return 0
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(args: list[str]) -> int:
-    from qagen_desktop.logging_setup import configure_logging
+    from qagen_desktop.core.logging_setup import configure_logging
 
     log_path = configure_logging()
     log.info(
@@ -110,7 +110,7 @@ def _install_qt_message_handler() -> None:
 
 def _show_start_failure(error: BaseException, log_path: Path | None) -> None:
     """Tell the person why the app did not open, in a message box if possible."""
-    from qagen_desktop.logging_setup import redact_secrets
+    from qagen_desktop.core.logging_setup import redact_secrets
 
     reason = (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")
     where = f" Details are in {log_path}." if log_path else ""

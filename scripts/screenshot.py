@@ -113,8 +113,8 @@ def capture(out: Path) -> None:
     """Runs inside Xvfb: builds the window, fills it, grabs it."""
     from PySide6.QtCore import QTimer
 
-    from qagen_desktop.chunking import chunk_text
-    from qagen_desktop.records import QAPair
+    from qagen_desktop.core.chunking import chunk_text
+    from qagen_desktop.core.records import QAPair
     from qagen_desktop.ui.app import make_application
     from qagen_desktop.ui.main_window import MainWindow
 

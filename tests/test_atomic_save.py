@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from qagen_desktop.datasets import encode_lines
-from qagen_desktop.records import QAPair
+from qagen_desktop.core.datasets import encode_lines
+from qagen_desktop.core.records import QAPair
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -25,8 +25,8 @@ PAIRS = 30_000
 
 _CHILD = rf"""
 import sys, time
-from qagen_desktop.datasets import save_dataset
-from qagen_desktop.records import QAPair
+from qagen_desktop.core.datasets import save_dataset
+from qagen_desktop.core.records import QAPair
 
 path, pause = sys.argv[1], sys.argv[2] == "pause"
 

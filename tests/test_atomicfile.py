@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qagen_desktop.atomicfile import atomic_write_bytes, atomic_write_chunks
+from qagen_desktop.core.atomicfile import atomic_write_bytes, atomic_write_chunks
 
 
 def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qagen_desktop.chunking import (
+from qagen_desktop.core.chunking import (
     MIN_CHUNK_CHARS,
     Chunk,
     allocate_pairs,

@@ -16,7 +16,7 @@ from fake_server import FakeLLMServer
 from qagen_process import CONTEXT, assert_plain_failure, qagen_command, read_jsonl, run_qagen
 
 from qagen_desktop import __version__
-from qagen_desktop.endpoint import Endpoint
+from qagen_desktop.core.endpoint import Endpoint
 
 
 def test_generate_writes_seven_question_answer_lines(
@@ -386,7 +386,8 @@ def test_a_failure_logged_inside_the_run_prints_no_traceback(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from qagen_desktop import cli, generation
+    from qagen_desktop import cli
+    from qagen_desktop.core import generation
 
     def broken_parser(*args: object, **kwargs: object) -> object:
         raise ValueError("parser bug")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fake_server import FakeLLMServer, Reply
 
-from qagen_desktop.client import (
+from qagen_desktop.core.client import (
     ChatError,
     check_connection,
     error_for_exception,
@@ -20,7 +20,7 @@ from qagen_desktop.client import (
     retry_after_seconds,
     send_chat,
 )
-from qagen_desktop.endpoint import Endpoint
+from qagen_desktop.core.endpoint import Endpoint
 
 KEY = "sk-live-abcdef0123456789"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qagen_desktop.contextfile import decode_context, read_context_file
-from qagen_desktop.errors import ConfigError, ContextFileError
+from qagen_desktop.core.contextfile import decode_context, read_context_file
+from qagen_desktop.core.errors import ConfigError, ContextFileError
 
 
 def test_utf8_text_is_read_whole(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qagen_desktop.datasets import (
+from qagen_desktop.core.datasets import (
     FORMATS,
     BadLine,
     DatasetError,
@@ -22,9 +22,9 @@ from qagen_desktop.datasets import (
     save_dataset,
     to_record,
 )
-from qagen_desktop.errors import ConfigError
-from qagen_desktop.records import QAPair
-from qagen_desktop.settings import FORMATS as SETTINGS_FORMATS
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.settings import FORMATS as SETTINGS_FORMATS
 
 PAIR = QAPair("Où est la cellule ?", 'Dans le "noyau".\nVoilà.', chunk=2, source="Texte 細胞")
 SYSTEM = "Answer from the text."
@@ -473,7 +473,7 @@ def test_write_failures_are_explained_in_plain_words(
     def fail(path: object, chunks: object) -> None:
         raise error
 
-    monkeypatch.setattr("qagen_desktop.datasets.atomic_write_chunks", fail)
+    monkeypatch.setattr("qagen_desktop.core.datasets.atomic_write_chunks", fail)
     path = tmp_path / "out.jsonl"
     with pytest.raises(DatasetError, match=re.escape(f"Cannot save {path}: {reason}")):
         save_dataset(path, [PAIR])

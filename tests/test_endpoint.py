@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qagen_desktop.endpoint import Endpoint, guess_provider
-from qagen_desktop.errors import ConfigError
+from qagen_desktop.core.endpoint import Endpoint, guess_provider
+from qagen_desktop.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

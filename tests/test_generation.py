@@ -13,12 +13,12 @@ import httpx
 import pytest
 from fake_server import SHAPES, FakeLLMServer, Reply
 
-from qagen_desktop.chunking import chunk_text
-from qagen_desktop.endpoint import Endpoint
-from qagen_desktop.errors import ConfigError
-from qagen_desktop.generation import ChunkOutcome, Generator, RunConfig, RunEvents, RunResult
-from qagen_desktop.parsing import normalise_question
-from qagen_desktop.records import QAPair
+from qagen_desktop.core.chunking import chunk_text
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.generation import ChunkOutcome, Generator, RunConfig, RunEvents, RunResult
+from qagen_desktop.core.parsing import normalise_question
+from qagen_desktop.core.records import QAPair
 
 KEY = "sk-test-0123456789abcdef"
 WORDS = [

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from qagen_desktop import paths
-from qagen_desktop.journal import FileRef, Journal, find_orphans, read_journal, replay
-from qagen_desktop.records import QAPair
+from qagen_desktop.core import paths
+from qagen_desktop.core.journal import FileRef, Journal, find_orphans, read_journal, replay
+from qagen_desktop.core.records import QAPair
 
 
 def _no_base(ref: FileRef) -> list[QAPair]:
@@ -135,8 +135,8 @@ def test_a_session_killed_with_sigkill_leaves_every_recorded_pair(tmp_path: Path
     script = textwrap.dedent(
         """
         import sys, time
-        from qagen_desktop.journal import Journal
-        from qagen_desktop.records import QAPair
+        from qagen_desktop.core.journal import Journal
+        from qagen_desktop.core.records import QAPair
         journal = Journal()
         for i in range(50):
             journal.record_insert(i, [QAPair(f"Q{i}?", f"A{i}.")])

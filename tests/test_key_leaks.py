@@ -13,7 +13,7 @@ from fake_server import FakeLLMServer, Reply
 from qagen_process import Done, run_qagen
 from secret_service import secret_service  # noqa: F401  (fixture)
 
-from qagen_desktop.endpoint import Endpoint
+from qagen_desktop.core.endpoint import Endpoint
 
 SENTINEL = "sk-SENTINEL-4b1d9e0c7a2f58d3"
 
@@ -133,7 +133,7 @@ def test_key_from_the_keyring_is_used_and_never_written_to_settings(
             [
                 sys.executable,
                 "-c",
-                "import sys\nfrom qagen_desktop.keystore import KeyStore\n"
+                "import sys\nfrom qagen_desktop.core.keystore import KeyStore\n"
                 "assert KeyStore().set(sys.argv[1], sys.stdin.read())\n",
                 key_id,
             ],

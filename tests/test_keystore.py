@@ -14,8 +14,8 @@ import keyring.backends.null
 import pytest
 from secret_service import secret_service  # noqa: F401  (fixture)
 
-from qagen_desktop.endpoint import Endpoint
-from qagen_desktop.keystore import SERVICE, KeyStore
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.keystore import SERVICE, KeyStore
 
 SENTINEL = "sk-SENTINEL-keystore-7f3a9c"
 
@@ -136,8 +136,8 @@ def test_key_saved_in_one_process_is_read_in_another(
 ) -> None:
     key_id = Endpoint(url="https://api.example.com/v1").key_id()
     saved = _run(
-        "from qagen_desktop.keystore import KeyStore\n"
-        "from qagen_desktop.settings import Settings, save_settings\n"
+        "from qagen_desktop.core.keystore import KeyStore\n"
+        "from qagen_desktop.core.settings import Settings, save_settings\n"
         "store = KeyStore()\n"
         f"assert store.available, store\n"
         f"assert store.set({key_id!r}, {SENTINEL!r})\n"
@@ -146,7 +146,7 @@ def test_key_saved_in_one_process_is_read_in_another(
     )
     assert saved.returncode == 0, saved.stderr
     read = _run(
-        f"from qagen_desktop.keystore import KeyStore\nprint(KeyStore().get({key_id!r}))\n",
+        f"from qagen_desktop.core.keystore import KeyStore\nprint(KeyStore().get({key_id!r}))\n",
         secret_service,
     )
     assert read.returncode == 0, read.stderr

@@ -80,7 +80,7 @@ def test_logging_writes_the_log_file_with_no_console(
         """
         import json, logging, sys, threading, warnings
         sys.stdout = sys.stderr = None
-        from qagen_desktop.logging_setup import configure_logging
+        from qagen_desktop.core.logging_setup import configure_logging
         path = configure_logging()
         logging.getLogger("qagen_desktop.test").warning("a warning with no console")
         try:
@@ -115,7 +115,7 @@ def test_logging_without_a_writable_state_folder_and_no_console_still_runs(tmp_p
         """
         import logging, sys
         sys.stdout = sys.stderr = None
-        from qagen_desktop.logging_setup import configure_logging
+        from qagen_desktop.core.logging_setup import configure_logging
         path = configure_logging()
         logging.getLogger("qagen_desktop.test").error("nowhere to go")
         sys.excepthook(RuntimeError, RuntimeError("uncaught"), None)
@@ -132,7 +132,7 @@ def test_the_api_key_is_never_logged(user_dirs: dict[str, Path]) -> None:
     result = run_python(
         """
         import logging, sys
-        from qagen_desktop.logging_setup import add_secret, configure_logging
+        from qagen_desktop.core.logging_setup import add_secret, configure_logging
         path = configure_logging()
         add_secret(sys.argv[1])
         log = logging.getLogger("qagen_desktop.test")

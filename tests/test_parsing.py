@@ -9,7 +9,7 @@ from fake_server import SHAPES, render_shape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qagen_desktop.parsing import ParsedReply, normalise_question, parse_pairs
+from qagen_desktop.core.parsing import ParsedReply, normalise_question, parse_pairs
 
 PAIRS = [
     ("What does the mitochondrion produce?", "It produces ATP, the cell's energy currency."),

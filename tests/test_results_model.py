@@ -7,9 +7,13 @@ from PySide6.QtGui import QUndoStack
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from qagen_desktop.records import QAPair
-from qagen_desktop.ui.edit_commands import EditCellCommand, InsertRowsCommand, RemoveRowsCommand
-from qagen_desktop.ui.results_model import (
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.ui.table.edit_commands import (
+    EditCellCommand,
+    InsertRowsCommand,
+    RemoveRowsCommand,
+)
+from qagen_desktop.ui.table.results_model import (
     ANSWER,
     QUESTION,
     SOURCE,

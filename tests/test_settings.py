@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from qagen_desktop import paths
-from qagen_desktop.endpoint import DEFAULT_ENDPOINT, DEFAULT_MODEL, Endpoint
-from qagen_desktop.settings import Environment, Settings, load_settings, save_settings
+from qagen_desktop.core import paths
+from qagen_desktop.core.endpoint import DEFAULT_ENDPOINT, DEFAULT_MODEL, Endpoint
+from qagen_desktop.core.settings import Environment, Settings, load_settings, save_settings
 
 
 def test_defaults_are_the_scripts() -> None:

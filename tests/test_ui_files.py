@@ -15,12 +15,12 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads, window  # noqa: F401
 
-from qagen_desktop import paths
-from qagen_desktop.datasets import save_dataset
-from qagen_desktop.records import QAPair
-from qagen_desktop.settings import FORMATS, load_settings
+from qagen_desktop.core import paths
+from qagen_desktop.core.datasets import save_dataset
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.settings import FORMATS, load_settings
 from qagen_desktop.ui.main_window import MainWindow
-from qagen_desktop.ui.results_model import ANSWER, QUESTION
+from qagen_desktop.ui.table.results_model import ANSWER, QUESTION
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter, dialogs, no_dangling_qthreads, window  # noqa: F401
 
-from qagen_desktop import paths
-from qagen_desktop.endpoint import Endpoint
-from qagen_desktop.settings import load_settings
+from qagen_desktop.core import paths
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.settings import load_settings
 from qagen_desktop.ui.app import GIL_SWITCH_INTERVAL
 from qagen_desktop.ui.main_window import MainWindow
 

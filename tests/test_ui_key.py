@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
 
-from qagen_desktop.endpoint import Endpoint
-from qagen_desktop.keystore import KeyStore
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.keystore import KeyStore
 from qagen_desktop.ui.main_window import MainWindow
 
 # Fixtures imported from ui_support are parameters of the tests: F811 is expected.
@@ -50,7 +50,7 @@ def server() -> Iterator[FakeLLMServer]:
 
 
 def make_window(qtbot: QtBot, backend: MemoryKeyring, url: str) -> MainWindow:
-    from qagen_desktop.settings import Settings
+    from qagen_desktop.core.settings import Settings
 
     window = MainWindow(settings=Settings(endpoint=url), keystore=KeyStore(backend))
     qtbot.addWidget(window)
@@ -131,7 +131,7 @@ def test_a_key_typed_in_the_window_is_kept_out_of_the_log(
     import io
     import logging
 
-    from qagen_desktop.logging_setup import RedactingFilter
+    from qagen_desktop.core.logging_setup import RedactingFilter
 
     written = io.StringIO()
     handler = logging.StreamHandler(written)

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
 
-from qagen_desktop import paths
-from qagen_desktop.datasets import save_dataset
-from qagen_desktop.records import QAPair
+from qagen_desktop.core import paths
+from qagen_desktop.core.datasets import save_dataset
+from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.main_window import MainWindow
 
 # Fixtures imported from ui_support are parameters of the tests: F811 is expected.
@@ -122,7 +122,7 @@ def test_declining_the_restore_discards_the_journal(qtbot: QtBot, dialogs: Dialo
 def test_pairs_are_journalled_as_they_arrive_even_before_the_table_shows_them(
     qtbot: QtBot, dialogs: Dialogs
 ) -> None:
-    from qagen_desktop.journal import read_journal, replay
+    from qagen_desktop.core.journal import read_journal, replay
 
     window = start_window(qtbot)
     controller = window.controller

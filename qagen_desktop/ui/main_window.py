@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from qagen_desktop import APP_NAME
-from qagen_desktop.settings import Environment, Settings, load_settings
-from qagen_desktop.ui.context_pane import ContextPane
-from qagen_desktop.ui.controller import WindowController
-from qagen_desktop.ui.endpoint_pane import EndpointPane
-from qagen_desktop.ui.results_model import ResultsModel
-from qagen_desktop.ui.results_pane import ResultsPane
+from qagen_desktop.core.settings import Environment, Settings, load_settings
+from qagen_desktop.ui.controllers.window import WindowController
+from qagen_desktop.ui.panes.context_pane import ContextPane
+from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
+from qagen_desktop.ui.panes.results_pane import ResultsPane
+from qagen_desktop.ui.table.results_model import ResultsModel
 from qagen_desktop.ui.widgets import name_widget
 
 

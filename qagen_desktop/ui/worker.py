@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from qagen_desktop.errors import QagenError, redact
+from qagen_desktop.core.errors import QagenError, redact
 
 if TYPE_CHECKING:
-    from qagen_desktop.generation import ChunkOutcome, Generator, Usage
-    from qagen_desktop.records import QAPair
+    from qagen_desktop.core.generation import ChunkOutcome, Generator, Usage
+    from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class GenerationWorker(QObject):
         try:
             # httpx and the engine load here, in the worker, on the first run: the window
             # shows without them.
-            from qagen_desktop import generation
+            from qagen_desktop.core import generation
 
             config = generation.RunConfig(**self._options)
             factory = self._factory or generation.Generator

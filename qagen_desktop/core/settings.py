@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from qagen_desktop import paths
-from qagen_desktop.atomicfile import atomic_write_bytes
-from qagen_desktop.endpoint import (
+from qagen_desktop.core import paths
+from qagen_desktop.core.atomicfile import atomic_write_bytes
+from qagen_desktop.core.endpoint import (
     DEFAULT_AZURE_API_VERSION,
     DEFAULT_ENDPOINT,
     DEFAULT_MODEL,
@@ -24,7 +24,7 @@ from qagen_desktop.endpoint import (
     Endpoint,
     guess_provider,
 )
-from qagen_desktop.prompts import DEFAULT_TEMPLATE
+from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
 
 log = logging.getLogger(__name__)
 

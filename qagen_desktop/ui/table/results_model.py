@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from qagen_desktop.records import QAPair
+from qagen_desktop.core.records import QAPair
 
 QUESTION, ANSWER, SOURCE = range(3)
 HEADERS = ("Question", "Answer", "Source chunk")

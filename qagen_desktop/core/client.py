@@ -22,8 +22,8 @@ import httpx
 from httpx_sse import EventSource, SSEError
 
 from qagen_desktop import __version__
-from qagen_desktop.endpoint import Endpoint, is_loopback
-from qagen_desktop.errors import ConfigError, RequestError, redact
+from qagen_desktop.core.endpoint import Endpoint, is_loopback
+from qagen_desktop.core.errors import ConfigError, RequestError, redact
 
 USER_AGENT = f"qagen-desktop/{__version__}"
 # Statuses worth trying again: the server may answer the same request later.

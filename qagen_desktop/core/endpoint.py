@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from qagen_desktop.errors import ConfigError
+from qagen_desktop.core.errors import ConfigError
 
 PROVIDERS = ("openai", "azure")
 DEFAULT_PROVIDER = "openai"

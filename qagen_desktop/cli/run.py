@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NoReturn
 
-from qagen_desktop import __version__, paths
-from qagen_desktop.chunking import MIN_CHUNK_CHARS
-from qagen_desktop.contextfile import decode_context, read_context_file
-from qagen_desktop.datasets import DatasetError, save_dataset
-from qagen_desktop.endpoint import (
+from qagen_desktop import __version__
+from qagen_desktop.core import paths
+from qagen_desktop.core.chunking import MIN_CHUNK_CHARS
+from qagen_desktop.core.contextfile import decode_context, read_context_file
+from qagen_desktop.core.datasets import DatasetError, save_dataset
+from qagen_desktop.core.endpoint import (
     DEFAULT_AZURE_API_VERSION,
     DEFAULT_ENDPOINT,
     DEFAULT_MODEL,
@@ -39,8 +40,8 @@ from qagen_desktop.endpoint import (
     Endpoint,
     guess_provider,
 )
-from qagen_desktop.errors import ConfigError, redact
-from qagen_desktop.generation import (
+from qagen_desktop.core.errors import ConfigError, redact
+from qagen_desktop.core.generation import (
     FATAL_KINDS,
     ChunkOutcome,
     Generator,
@@ -49,9 +50,9 @@ from qagen_desktop.generation import (
     RunResult,
     Usage,
 )
-from qagen_desktop.keystore import KeyStore
-from qagen_desktop.records import QAPair
-from qagen_desktop.settings import FORMATS, Environment, Settings, load_settings, save_settings
+from qagen_desktop.core.keystore import KeyStore
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.settings import FORMATS, Environment, Settings, load_settings, save_settings
 
 log = logging.getLogger(__name__)
 
@@ -606,7 +607,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not formatter.debug:
         # The run reports every failure through its outcomes, which qagen prints; its own log
         # lines would say the same twice.
-        handler.addFilter(lambda record: not record.name.startswith("qagen_desktop.generation"))
+        handler.addFilter(
+            lambda record: not record.name.startswith("qagen_desktop.core.generation")
+        )
     root = logging.getLogger()
     root.addHandler(handler)
     try:

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagen_desktop.endpoint import PROVIDERS, Endpoint
-from qagen_desktop.errors import ConfigError
-from qagen_desktop.prompts import DEFAULT_TEMPLATE
-from qagen_desktop.settings import Settings
+from qagen_desktop.core.endpoint import PROVIDERS, Endpoint
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
+from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.widgets import name_widget
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from qagen_desktop.errors import ContextFileError
+from qagen_desktop.core.errors import ContextFileError
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 

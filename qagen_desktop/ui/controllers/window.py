@@ -19,19 +19,23 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from shiboken6 import isValid
 
 from qagen_desktop import APP_NAME
-from qagen_desktop.contextfile import read_context_file
-from qagen_desktop.errors import ConfigError
-from qagen_desktop.journal import FileRef, Journal, RecoveredSession, find_orphans, replay
-from qagen_desktop.logging_setup import add_secret
-from qagen_desktop.records import QAPair
-from qagen_desktop.settings import Settings, save_settings
-from qagen_desktop.ui.edit_commands import EditCellCommand, InsertRowsCommand, RemoveRowsCommand
-from qagen_desktop.ui.results_model import FIELDS, QUESTION, SOURCE
+from qagen_desktop.core.contextfile import read_context_file
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.journal import FileRef, Journal, RecoveredSession, find_orphans, replay
+from qagen_desktop.core.logging_setup import add_secret
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.settings import Settings, save_settings
+from qagen_desktop.ui.table.edit_commands import (
+    EditCellCommand,
+    InsertRowsCommand,
+    RemoveRowsCommand,
+)
+from qagen_desktop.ui.table.results_model import FIELDS, QUESTION, SOURCE
 from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_thread
 
 if TYPE_CHECKING:
-    from qagen_desktop.generation import ChunkOutcome, RunResult, Usage
-    from qagen_desktop.keystore import KeyStore
+    from qagen_desktop.core.generation import ChunkOutcome, RunResult, Usage
+    from qagen_desktop.core.keystore import KeyStore
     from qagen_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -170,7 +174,7 @@ class WindowController(QObject):
     @property
     def keystore(self) -> KeyStore:
         if self._keystore is None:
-            from qagen_desktop.keystore import KeyStore
+            from qagen_desktop.core.keystore import KeyStore
 
             self._keystore = KeyStore()
         return self._keystore
@@ -472,7 +476,7 @@ class WindowController(QObject):
         timeout = min(float(pane.timeoutSpin.value()), 30.0)
 
         def check() -> Any:
-            from qagen_desktop.client import check_connection
+            from qagen_desktop.core.client import check_connection
 
             return check_connection(endpoint, key, timeout=timeout)
 
@@ -592,7 +596,7 @@ class WindowController(QObject):
         path = path or self._ask_open_path("Open dataset", DATASET_FILTER)
         if not path:
             return False
-        from qagen_desktop.datasets import load_dataset
+        from qagen_desktop.core.datasets import load_dataset
 
         target = Path(path)
         QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
@@ -656,7 +660,7 @@ class WindowController(QObject):
 
     def write(self, path: Path) -> bool:
         """Save the pairs (or only the selected ones) in the chosen format, atomically."""
-        from qagen_desktop.datasets import save_dataset
+        from qagen_desktop.core.datasets import save_dataset
 
         self._flush_pending()
         pane = self.view.results_pane
@@ -784,7 +788,7 @@ class WindowController(QObject):
             return
 
     def _load_base(self, ref: FileRef) -> list[QAPair]:
-        from qagen_desktop.datasets import load_dataset
+        from qagen_desktop.core.datasets import load_dataset
 
         return load_dataset(ref.path).pairs
 

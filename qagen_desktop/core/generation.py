@@ -20,19 +20,19 @@ from typing import Any
 
 import httpx
 
-from qagen_desktop.chunking import MIN_CHUNK_CHARS, Chunk, allocate_pairs, chunk_text
-from qagen_desktop.client import ChatError, ChatReply, Usage, new_async_client, send_chat
-from qagen_desktop.endpoint import Endpoint
-from qagen_desktop.errors import ConfigError
-from qagen_desktop.parsing import normalise_question, parse_pairs
-from qagen_desktop.prompts import (
+from qagen_desktop.core.chunking import MIN_CHUNK_CHARS, Chunk, allocate_pairs, chunk_text
+from qagen_desktop.core.client import ChatError, ChatReply, Usage, new_async_client, send_chat
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.parsing import normalise_question, parse_pairs
+from qagen_desktop.core.prompts import (
     DEFAULT_TEMPLATE,
     build_messages,
     check_template,
     response_format,
 )
-from qagen_desktop.records import QAPair
-from qagen_desktop.settings import RESPONSE_MODES
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.settings import RESPONSE_MODES
 
 __all__ = [
     "ChunkOutcome",

@@ -16,7 +16,7 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 
-from qagen_desktop.errors import redact
+from qagen_desktop.core.errors import redact
 
 log = logging.getLogger(__name__)
 

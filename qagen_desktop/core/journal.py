@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from qagen_desktop import APP_NAME, paths
-from qagen_desktop.records import QAPair
+from qagen_desktop import APP_NAME
+from qagen_desktop.core import paths
+from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any
 
-from qagen_desktop.atomicfile import atomic_write_chunks
-from qagen_desktop.errors import ConfigError
-from qagen_desktop.records import QAPair
-from qagen_desktop.settings import FORMATS
+from qagen_desktop.core.atomicfile import atomic_write_chunks
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.settings import FORMATS
 
 __all__ = [
     "FORMATS",

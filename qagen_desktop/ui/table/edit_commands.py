@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from PySide6.QtGui import QUndoCommand
 
-from qagen_desktop.records import QAPair
-from qagen_desktop.ui.results_model import HEADERS, ResultsModel, row_ranges
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.ui.table.results_model import HEADERS, ResultsModel, row_ranges
 
 
 class EditCellCommand(QUndoCommand):

@@ -34,8 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagen_desktop.settings import FORMATS, Settings
-from qagen_desktop.ui.results_model import ANSWER, QUESTION, SOURCE, ResultsFilter, ResultsModel
+from qagen_desktop.core.settings import FORMATS, Settings
+from qagen_desktop.ui.table.results_model import (
+    ANSWER,
+    QUESTION,
+    SOURCE,
+    ResultsFilter,
+    ResultsModel,
+)
 from qagen_desktop.ui.widgets import name_widget
 
 # Filtering 100,000 rows takes a moment: filter once typing pauses.

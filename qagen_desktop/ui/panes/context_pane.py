@@ -93,7 +93,7 @@ class ContextPane(QWidget):
         if not text.strip():
             self.countLabel.setText("No text yet")
             return
-        from qagen_desktop.chunking import count_chunks
+        from qagen_desktop.core.chunking import count_chunks
 
         chunks = count_chunks(text, self._chunk_chars)
         noun = "chunk" if chunks == 1 else "chunks"

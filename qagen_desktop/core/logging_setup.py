@@ -17,8 +17,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from qagen_desktop import APP_NAME, paths
-from qagen_desktop.errors import redact
+from qagen_desktop import APP_NAME
+from qagen_desktop.core import paths
+from qagen_desktop.core.errors import redact
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s]: %(message)s"
 MAX_BYTES = 1_000_000

@@ -1,0 +1,1 @@
+"""Controllers: behaviour the window drives, with their collaborators handed in."""

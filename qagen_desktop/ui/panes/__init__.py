@@ -1,0 +1,1 @@
+"""The window's panes: small widgets that expose signals and values."""

@@ -1,0 +1,1 @@
+"""The results table: the model over a plain list of pairs, and its undoable edits."""
