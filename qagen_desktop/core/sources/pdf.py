@@ -1,0 +1,125 @@
+"""PDF: each page's text in reading order, running headers and footers dropped, pages marked.
+
+Read with pypdf: pure Python (no native library to bundle), BSD-licensed, and it opens encrypted
+files far enough to tell "encrypted" from "damaged".
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from qagen_desktop.core.sources.source import Mark, SourceError, TextBuilder
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+# Lines this far from a page's top or bottom may be a running header or footer.
+_EDGE_LINES = 2
+# A line repeated at the same edge on this share of the pages is a header or footer, not text;
+# "nearly" every page, as a title page or a blank page carries none.
+_REPEAT_SHARE = 0.75
+_MIN_PAGES_FOR_REPEATS = 3
+# "exam-\nple": a letter, a hyphen at a line's end, a lower-case letter starting the next line.
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_A-Z])")
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+
+
+def _fold(line: str) -> str:
+    """A line as compared across pages: digits folded ("Page 3 of 9" matches "Page 4 of 9")."""
+    return _SPACES.sub(" ", _DIGITS.sub("#", line)).strip().lower()
+
+
+def _page_lines(raw: str) -> list[str]:
+    return [line.rstrip() for line in raw.splitlines() if line.strip()]
+
+
+def _repeated_edges(pages: list[list[str]]) -> tuple[set[str], set[str]]:
+    """Folded lines seen near the top (and the bottom) of nearly every page."""
+    if len(pages) < _MIN_PAGES_FOR_REPEATS:
+        return set(), set()
+    tops: Counter[str] = Counter()
+    bottoms: Counter[str] = Counter()
+    for lines in pages:
+        tops.update({_fold(line) for line in lines[:_EDGE_LINES]})
+        bottoms.update({_fold(line) for line in lines[-_EDGE_LINES:]})
+    needed = math.ceil(_REPEAT_SHARE * len(pages))
+    return (
+        {line for line, count in tops.items() if count >= needed and line},
+        {line for line, count in bottoms.items() if count >= needed and line},
+    )
+
+
+def _strip_edges(lines: list[str], tops: set[str], bottoms: set[str]) -> list[str]:
+    start, end = 0, len(lines)
+    while start < min(_EDGE_LINES, end) and _fold(lines[start]) in tops:
+        start += 1
+    while end > max(start, len(lines) - _EDGE_LINES) and _fold(lines[end - 1]) in bottoms:
+        end -= 1
+    return lines[start:end]
+
+
+def join_hyphenated(text: str) -> str:
+    """Join words split by a hyphen at a line's end; hyphens inside a line stay."""
+    return _LINE_END_HYPHEN.sub("", text)
+
+
+def _open(data: bytes, name: str) -> PdfReader:
+    # pypdf is imported here, not at the top: a run over text files never pays for loading it.
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    if b"%PDF" not in data[:1024]:
+        raise SourceError(f"{name} is not a PDF file (no PDF header): check that it is one.")
+    if b"%%EOF" not in data[-2048:]:
+        # pypdf would rebuild what it can and quietly lose the rest; a cut file is refused whole.
+        raise SourceError(
+            f"{name} is damaged or truncated (it stops before the PDF's end): "
+            "download or export it again."
+        )
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        # A file locked only against editing opens with the empty user password.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError(name)
+        len(reader.pages)  # parses the page tree, where a damaged file usually shows
+    except (FileNotDecryptedError, DependencyError):
+        raise SourceError(f"{name} is encrypted: remove the password first.") from None
+    except Exception:  # pypdf raises many kinds on broken files; all mean the same to a person
+        raise _damaged(name) from None
+    return reader
+
+
+def _damaged(name: str) -> SourceError:
+    return SourceError(
+        f"{name} is damaged and cannot be read as a PDF: download or export it again."
+    )
+
+
+def read_pdf(data: bytes, name: str) -> tuple[str, tuple[Mark, ...], int]:
+    """The text, its page marks ("p. 3", page=3) and the page count; SourceError when unusable."""
+    reader = _open(data, name)
+    # pypdf logs every recoverable oddity of a file as a warning: not the reader's business.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    pages: list[list[str]] = []
+    try:
+        for page in reader.pages:
+            pages.append(_page_lines(page.extract_text() or ""))
+    except Exception:
+        raise _damaged(name) from None
+    if not pages:
+        raise SourceError(f"{name} has no pages: check that the file is complete.")
+    if not any(pages):
+        raise SourceError(f"{name} has no text layer (scanned): it needs OCR first.")
+    tops, bottoms = _repeated_edges(pages)
+    builder = TextBuilder()
+    for number, lines in enumerate(pages, start=1):
+        builder.mark(f"p. {number}", page=number)
+        builder.block(join_hyphenated("\n".join(_strip_edges(lines, tops, bottoms))))
+    text, marks = builder.build()
+    return text, marks, len(pages)

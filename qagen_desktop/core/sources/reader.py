@@ -1,0 +1,95 @@
+"""The one way in: a path becomes a Source, and folders become the files in them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from qagen_desktop.core.sources.docx import read_docx
+from qagen_desktop.core.sources.epub import read_epub
+from qagen_desktop.core.sources.files import DEFAULT_MAX_BYTES, read_bytes
+from qagen_desktop.core.sources.html import read_html
+from qagen_desktop.core.sources.pdf import read_pdf
+from qagen_desktop.core.sources.source import (
+    KIND_BY_SUFFIX,
+    SUPPORTED_SUFFIXES,
+    Source,
+    SourceError,
+    SourceKind,
+)
+from qagen_desktop.core.sources.text import decode_context, markdown_headings
+
+_SUPPORTED_LIST = ", ".join(SUPPORTED_SUFFIXES)
+
+
+def kind_of(path: Path) -> SourceKind | None:
+    """The kind a file is read as, from its suffix; a name with no suffix is plain text."""
+    suffix = path.suffix.lower()
+    if not suffix:
+        return SourceKind.TEXT
+    return KIND_BY_SUFFIX.get(suffix)
+
+
+def _unknown(path: Path) -> SourceError:
+    return SourceError(
+        f"{path} is a {path.suffix} file, which cannot be read: give one of {_SUPPORTED_LIST}"
+        " (or save it in one of those formats)."
+    )
+
+
+def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+    """Read one file as its kind; SourceError (one line naming the file) when it cannot be used.
+
+    Blocking and CPU-bound for large PDFs: callers run it off the GUI thread.
+    """
+    path = Path(path)
+    kind = kind_of(path)
+    if kind is None:
+        raise _unknown(path)
+    data = read_bytes(path, max_bytes)
+    name = str(path)
+    pages: int | None = None
+    if kind in (SourceKind.TEXT, SourceKind.MARKDOWN):
+        text = decode_context(data, name)
+        marks = markdown_headings(text) if kind is SourceKind.MARKDOWN else ()
+    elif kind is SourceKind.PDF:
+        text, marks, pages = read_pdf(data, name)
+    elif kind is SourceKind.DOCX:
+        text, marks = read_docx(data, name, max_bytes)
+    elif kind is SourceKind.HTML:
+        text, marks = read_html(data, name)
+    else:
+        text, marks = read_epub(data, name, max_bytes)
+    if not text.strip():
+        raise SourceError(f"{name} holds no text: give a file with text to make questions from.")
+    return Source(name=path.name, path=path, kind=kind, text=text, pages=pages, sections=marks)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def expand_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files to read, in the order given: a folder stands for its supported files (recursive,
+    sorted, hidden ones skipped); a named file of an unknown kind is a SourceError.
+
+    A named file that does not exist is returned as it is: read_source says so, in its own line,
+    alongside the others' results.
+    """
+    found: list[Path] = []
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            found.extend(
+                child
+                for child in sorted(path.rglob("*"))
+                if child.is_file()
+                and not _hidden(child, path)
+                and child.suffix.lower() in KIND_BY_SUFFIX
+            )
+        elif kind_of(path) is None:
+            raise _unknown(path)
+        else:
+            found.append(path)
+    return found
