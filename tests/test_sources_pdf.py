@@ -144,3 +144,19 @@ def test_pdf_locked_only_against_editing_is_read(tmp_path: Path) -> None:
     source = read_source(locked)
     assert "Chapter 2: the delta" in source.text
     assert source.pages == 6
+
+
+def test_word_broken_across_a_page_break_is_joined_on_the_first_page(tmp_path: Path) -> None:
+    pages = [["The survey found a thick layer of sedi-"], ["ment under the marsh.", "More text."]]
+    source = read_source(write(tmp_path, "break.pdf", make_pdf(pages)))
+    assert "sediment" in source.text and "sedi-" not in source.text
+    assert source.locate(source.text.index("sediment")).page == 1
+    assert source.text[source.sections[1].offset :].startswith("under the marsh.")
+
+
+def test_header_missing_from_the_title_page_is_still_dropped(tmp_path: Path) -> None:
+    pages = manual_pages()
+    pages[0] = ["Field Manual", "A title page with no running header."]
+    text = read_source(write(tmp_path, "titled.pdf", make_pdf(pages))).text
+    assert "ACME Field Manual" not in text
+    assert text.startswith("Field Manual\nA title page with no running header.")

@@ -187,3 +187,31 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
             results[path.name] = f"error: {error}"
     assert results["good.md"] == "# Good\n\nWords."
     assert "no text layer (scanned)" in results["scan.pdf"]
+
+
+def test_old_word_format_names_the_format_to_save_as(tmp_path: Path) -> None:
+    path = tmp_path / "letter.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(SourceError, match=r"letter\.doc is a \.doc file.*save it as \.docx"):
+        read_source(path)
+
+
+def test_folder_with_no_supported_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "a.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(SourceError, match=r"The folder .*pics holds no files of a supported kind"):
+        expand_sources([tmp_path / "pics"])
+
+
+def test_a_file_named_and_inside_a_named_folder_is_read_once(tmp_path: Path) -> None:
+    make_tree(tmp_path)
+    named = tmp_path / "a.md"
+    found = expand_sources([named, tmp_path, tmp_path / "b" / ".." / "a.md"])
+    assert found.count(named) == 1
+    assert len(found) == len({path.resolve() for path in found}) == 3
+
+
+def test_control_characters_never_reach_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "odd.html"
+    path.write_bytes(b"<p>bell\x07 ring\x00, soft\xc2\xadhyphen\r\nend</p>")
+    assert read_source(path).text == "bell ring, softhyphen end"

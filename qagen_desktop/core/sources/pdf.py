@@ -25,7 +25,20 @@ _EDGE_LINES = 2
 _REPEAT_SHARE = 0.75
 _MIN_PAGES_FOR_REPEATS = 3
 # "exam-\nple": a letter, a hyphen at a line's end, a lower-case letter starting the next line.
-_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_A-Z])")
+# A soft hyphen (U+00AD) there means the same.
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u00ad][ \t]*\n[ \t]*(?=[^\W\d_A-Z])")
+# Typographic ligatures (U+FB00-FB06) back to their letters, so "ﬁnd" is the word "find".
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 
@@ -36,7 +49,7 @@ def _fold(line: str) -> str:
 
 
 def _page_lines(raw: str) -> list[str]:
-    return [line.rstrip() for line in raw.splitlines() if line.strip()]
+    return [line.rstrip() for line in raw.translate(_LIGATURES).splitlines() if line.strip()]
 
 
 def _repeated_edges(pages: list[list[str]]) -> tuple[set[str], set[str]]:
@@ -67,6 +80,23 @@ def _strip_edges(lines: list[str], tops: set[str], bottoms: set[str]) -> list[st
 def join_hyphenated(text: str) -> str:
     """Join words split by a hyphen at a line's end; hyphens inside a line stay."""
     return _LINE_END_HYPHEN.sub("", text)
+
+
+_PAGE_END_HYPHEN = re.compile(r"[^\W\d_][-\u00ad]$")
+_FIRST_WORD = re.compile(r"[^\W\d_A-Z]\S*")
+
+
+def join_across_pages(texts: list[str]) -> list[str]:
+    """A word broken at a page's end moves whole to that page ("exam-" + "ple ..." -> "example")."""
+    joined = list(texts)
+    for index in range(len(joined) - 1):
+        head, tail = joined[index], joined[index + 1]
+        word = _FIRST_WORD.match(tail)
+        if word and _PAGE_END_HYPHEN.search(head):
+            joined[index] = head[:-1] + word.group()
+            joined[index + 1] = tail[word.end() :].lstrip(" \t")
+            joined[index + 1] = joined[index + 1].removeprefix("\n")
+    return joined
 
 
 def _open(data: bytes, name: str) -> PdfReader:
@@ -117,9 +147,12 @@ def read_pdf(data: bytes, name: str) -> tuple[str, tuple[Mark, ...], int]:
     if not any(pages):
         raise SourceError(f"{name} has no text layer (scanned): it needs OCR first.")
     tops, bottoms = _repeated_edges(pages)
+    texts = join_across_pages(
+        [join_hyphenated("\n".join(_strip_edges(lines, tops, bottoms))) for lines in pages]
+    )
     builder = TextBuilder()
-    for number, lines in enumerate(pages, start=1):
+    for number, text in enumerate(texts, start=1):
         builder.mark(f"p. {number}", page=number)
-        builder.block(join_hyphenated("\n".join(_strip_edges(lines, tops, bottoms))))
+        builder.block(text)
     text, marks = builder.build()
     return text, marks, len(pages)

@@ -31,7 +31,17 @@ def kind_of(path: Path) -> SourceKind | None:
     return KIND_BY_SUFFIX.get(suffix)
 
 
+# Older formats whose modern sibling is read: the message names the format to save as.
+_SAVE_AS = {".doc": ".docx", ".markdown": ".md", ".xhtml": ".html"}
+
+
 def _unknown(path: Path) -> SourceError:
+    suffix = path.suffix.lower()
+    if suffix in _SAVE_AS:
+        return SourceError(
+            f"{path} is a {path.suffix} file, which cannot be read: save it as {_SAVE_AS[suffix]}"
+            f" (or rename it, if that is what it holds)."
+        )
     return SourceError(
         f"{path} is a {path.suffix} file, which cannot be read: give one of {_SUPPORTED_LIST}"
         " (or save it in one of those formats)."
@@ -72,7 +82,8 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def expand_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files to read, in the order given: a folder stands for its supported files (recursive,
-    sorted, hidden ones skipped); a named file of an unknown kind is a SourceError.
+    sorted, hidden ones skipped, each file once); a named file of an unknown kind, or a folder
+    with no supported file, is a SourceError.
 
     A named file that does not exist is returned as it is: read_source says so, in its own line,
     alongside the others' results.
@@ -81,15 +92,33 @@ def expand_sources(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     for entry in paths:
         path = Path(entry)
         if path.is_dir():
-            found.extend(
+            inside = [
                 child
                 for child in sorted(path.rglob("*"))
-                if child.is_file()
+                if child.suffix.lower() in KIND_BY_SUFFIX
                 and not _hidden(child, path)
-                and child.suffix.lower() in KIND_BY_SUFFIX
-            )
+                and child.is_file()
+            ]
+            if not inside:
+                raise SourceError(
+                    f"The folder {path} holds no files of a supported kind ({_SUPPORTED_LIST}):"
+                    " check the folder."
+                )
+            found.extend(inside)
         elif kind_of(path) is None:
             raise _unknown(path)
         else:
             found.append(path)
-    return found
+    return _unique(found)
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    """The first of each file named twice (a file and its folder): its pairs would count double."""
+    seen: set[Path] = set()
+    unique: list[Path] = []
+    for path in paths:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -96,6 +97,16 @@ class Source:
         return Location(page=page, section=section)
 
 
+# Control characters a broken font or a binary run leaves in extracted text, and soft hyphens
+# (invisible unless a line breaks there): none of them is text a model should be sent.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\ufeff\ufffe\uffff]")
+
+
+def clean_extracted(text: str) -> str:
+    """Extracted text without control characters or soft hyphens; line ends made "\\n"."""
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 class TextBuilder:
     """Joins a document's blocks into one text, recording each mark at the offset it lands on.
 
@@ -122,7 +133,7 @@ class TextBuilder:
 
     def block(self, text: str, *, tight: bool = False) -> None:
         """Append a paragraph (or, when ``tight``, a line); blank text adds nothing."""
-        text = text.strip("\n")
+        text = clean_extracted(text).strip("\n")
         if not text.strip():
             return
         if self._parts:
@@ -137,6 +148,7 @@ class TextBuilder:
         """Append a text built apart (an EPUB chapter) with its marks, shifted to where it lands."""
         if not text.strip():
             return
+        # A text built apart was cleaned there, so block() keeps its length and the marks hold.
         lead = len(text) - len(text.lstrip("\n"))  # block() drops leading newlines
         self.block(text)
         start = self._length - len(text.strip("\n"))
