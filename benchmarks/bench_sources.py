@@ -66,7 +66,7 @@ def write_documents(folder: Path, pages: int) -> dict[str, Path]:
     paragraphs = [" ".join(sentences(rng, 6)) for _ in range(4000)]
     docs: dict[str, Path] = {}
     docs["pdf"] = folder / "handbook.pdf"
-    docs["pdf"].write_bytes(make_pdf(pdf_pages(pages, rng)))
+    docs["pdf"].write_bytes(make_pdf(pdf_pages(pages, rng), compress=True))
     docs["txt"] = folder / "notes.txt"
     docs["txt"].write_text("\n\n".join(paragraphs), encoding="utf-8")
     docs["md"] = folder / "notes.md"

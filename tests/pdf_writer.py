@@ -29,8 +29,11 @@ def _image_stream() -> bytes:
     return b"q 200 0 0 200 100 500 cm /Im1 Do Q"
 
 
-def make_pdf(pages: Sequence[Sequence[str] | None]) -> bytes:
-    """A PDF with one page per entry: its text lines, or None for a page that is only an image."""
+def make_pdf(pages: Sequence[Sequence[str] | None], *, compress: bool = False) -> bytes:
+    """A PDF with one page per entry: its text lines, or None for a page that is only an image.
+
+    ``compress`` deflates the page contents, as most PDFs in the wild do.
+    """
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -51,7 +54,12 @@ def make_pdf(pages: Sequence[Sequence[str] | None]) -> bytes:
     kids: list[int] = []
     for lines in pages:
         content = _image_stream() if lines is None else _text_stream(lines)
-        stream = add(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        flate = b""
+        if compress:
+            content, flate = zlib.compress(content), b" /Filter /FlateDecode"
+        stream = add(
+            b"<< /Length %d%s >>\nstream\n" % (len(content), flate) + content + b"\nendstream"
+        )
         kids.append(
             add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "

@@ -250,7 +250,10 @@ def test_hand_made_epub_follows_the_spine_not_the_manifest(tmp_path: Path) -> No
         "c2": "<html><body><h1>Middle</h1><p>Words of the second.</p></body></html>",
         "c3": "<html><body><h2>Close</h2><p>Words of the third.</p></body></html>",
     }
-    source = read_source(hand_made_epub(tmp_path / "book.epub", chapters, ["c3", "c1", "c2"]))
+    seen: list[tuple[int, int]] = []
+    book = hand_made_epub(tmp_path / "book.epub", chapters, ["c3", "c1", "c2"])
+    source = read_source(book, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
     text = source.text
     assert "NavTocNoise" not in text
     assert text.index("third") < text.index("first") < text.index("second")

@@ -160,3 +160,27 @@ def test_header_missing_from_the_title_page_is_still_dropped(tmp_path: Path) -> 
     text = read_source(write(tmp_path, "titled.pdf", make_pdf(pages))).text
     assert "ACME Field Manual" not in text
     assert text.startswith("Field Manual\nA title page with no running header.")
+
+
+def test_progress_counts_pages_and_a_cancel_raised_from_it_goes_through(tmp_path: Path) -> None:
+    path = write(tmp_path, "manual.pdf", make_pdf(manual_pages()))
+    seen: list[tuple[int, int]] = []
+    read_source(path, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(n, 6) for n in range(1, 7)]
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel_at_three(done: int, total: int) -> None:
+        if done == 3:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        read_source(path, progress=cancel_at_three)
+
+
+def test_deflated_page_contents_read_the_same(tmp_path: Path) -> None:
+    plain = read_source(write(tmp_path, "plain.pdf", make_pdf(manual_pages())))
+    packed = read_source(write(tmp_path, "packed.pdf", make_pdf(manual_pages(), compress=True)))
+    assert packed.text == plain.text
+    assert packed.sections == plain.sections

@@ -215,3 +215,11 @@ def test_control_characters_never_reach_the_text(tmp_path: Path) -> None:
     path = tmp_path / "odd.html"
     path.write_bytes(b"<p>bell\x07 ring\x00, soft\xc2\xadhyphen\r\nend</p>")
     assert read_source(path).text == "bell ring, softhyphen end"
+
+
+def test_progress_is_one_step_for_a_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("words", encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    read_source(path, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 1)]

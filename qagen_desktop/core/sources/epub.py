@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 from qagen_desktop.core.sources.archive import Archive
 from qagen_desktop.core.sources.html import html_to_text
-from qagen_desktop.core.sources.source import Mark, SourceError, TextBuilder
+from qagen_desktop.core.sources.source import Mark, Progress, SourceError, TextBuilder
 
 _CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 _OPF = "{http://www.idpf.org/2007/opf}"
@@ -59,7 +59,19 @@ def _encrypted(archive: Archive, chapters: list[str]) -> bool:
     return any(chapter.split("/")[-1] in listed for chapter in chapters)
 
 
-def read_epub(data: bytes, name: str, max_bytes: int) -> tuple[str, tuple[Mark, ...]]:
+def _read_chapter(archive: Archive, chapter: str, builder: TextBuilder) -> None:
+    # Each chapter is read on its own so that its title mark lands where its text starts.
+    part = TextBuilder()
+    title = html_to_text(archive.read(chapter), part)
+    text, marks = part.build()
+    if not marks or marks[0].offset > 0:
+        marks = (Mark(0, title or posixpath.basename(chapter)), *marks)
+    builder.append(text, marks)
+
+
+def read_epub(
+    data: bytes, name: str, max_bytes: int, progress: Progress | None = None
+) -> tuple[str, tuple[Mark, ...]]:
     """The book's text and its chapter and heading marks; SourceError when it is unusable."""
     archive = Archive(data, name, "an EPUB book", max_bytes)
     if "META-INF/container.xml" not in archive.names():
@@ -69,18 +81,12 @@ def read_epub(data: bytes, name: str, max_bytes: int) -> tuple[str, tuple[Mark, 
         raise SourceError(f"{name} is encrypted (DRM): remove the protection first.")
     members = archive.names()
     builder = TextBuilder()
-    for chapter in chapters:
+    for done, chapter in enumerate(chapters, start=1):
         if chapter not in members:
             raise archive.damaged()
-        # Each chapter is read on its own so that its title mark lands where its text starts.
-        part = TextBuilder()
-        title = html_to_text(archive.read(chapter), part)
-        text, marks = part.build()
-        if not text.strip():
-            continue
-        if not marks or marks[0].offset > 0:
-            marks = (Mark(0, title or posixpath.basename(chapter)), *marks)
-        builder.append(text, marks)
+        _read_chapter(archive, chapter, builder)
+        if progress is not None:
+            progress(done, len(chapters))
     text, marks = builder.build()
     if not text.strip():
         raise SourceError(f"{name} has no text in its chapters: check that it is the book.")

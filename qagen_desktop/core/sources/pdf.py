@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from qagen_desktop.core.sources.source import Mark, SourceError, TextBuilder
+from qagen_desktop.core.sources.source import Mark, Progress, SourceError, TextBuilder
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -131,17 +131,26 @@ def _damaged(name: str) -> SourceError:
     )
 
 
-def read_pdf(data: bytes, name: str) -> tuple[str, tuple[Mark, ...], int]:
-    """The text, its page marks ("p. 3", page=3) and the page count; SourceError when unusable."""
+def read_pdf(
+    data: bytes, name: str, progress: Progress | None = None
+) -> tuple[str, tuple[Mark, ...], int]:
+    """The text, its page marks ("p. 3", page=3) and the page count; SourceError when unusable.
+
+    ``progress(done, total)`` is called after each page; what it raises (a cancel) goes through.
+    """
     reader = _open(data, name)
     # pypdf logs every recoverable oddity of a file as a warning: not the reader's business.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     pages: list[list[str]] = []
-    try:
-        for page in reader.pages:
-            pages.append(_page_lines(page.extract_text() or ""))
-    except Exception:
-        raise _damaged(name) from None
+    total = len(reader.pages)
+    for index in range(total):
+        try:
+            raw = reader.pages[index].extract_text() or ""
+        except Exception:  # as in _open: any failure inside pypdf means a damaged file
+            raise _damaged(name) from None
+        pages.append(_page_lines(raw))
+        if progress is not None:
+            progress(index + 1, total)
     if not pages:
         raise SourceError(f"{name} has no pages: check that the file is complete.")
     if not any(pages):

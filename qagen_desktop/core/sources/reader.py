@@ -14,6 +14,7 @@ from qagen_desktop.core.sources.pdf import read_pdf
 from qagen_desktop.core.sources.source import (
     KIND_BY_SUFFIX,
     SUPPORTED_SUFFIXES,
+    Progress,
     Source,
     SourceError,
     SourceKind,
@@ -48,10 +49,13 @@ def _unknown(path: Path) -> SourceError:
     )
 
 
-def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+def read_source(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None
+) -> Source:
     """Read one file as its kind; SourceError (one line naming the file) when it cannot be used.
 
-    Blocking and CPU-bound for large PDFs: callers run it off the GUI thread.
+    Blocking and CPU-bound for large PDFs: callers run it off the GUI thread, and may pass
+    ``progress(done, total)`` (pages of a PDF, chapters of an EPUB, else one step) to show it.
     """
     path = Path(path)
     kind = kind_of(path)
@@ -64,13 +68,15 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
         text = decode_context(data, name)
         marks = markdown_headings(text) if kind is SourceKind.MARKDOWN else ()
     elif kind is SourceKind.PDF:
-        text, marks, pages = read_pdf(data, name)
+        text, marks, pages = read_pdf(data, name, progress)
     elif kind is SourceKind.DOCX:
         text, marks = read_docx(data, name, max_bytes)
     elif kind is SourceKind.HTML:
         text, marks = read_html(data, name)
     else:
-        text, marks = read_epub(data, name, max_bytes)
+        text, marks = read_epub(data, name, max_bytes, progress)
+    if progress is not None and kind not in (SourceKind.PDF, SourceKind.EPUB):
+        progress(1, 1)
     if not text.strip():
         raise SourceError(f"{name} holds no text: give a file with text to make questions from.")
     return Source(name=path.name, path=path, kind=kind, text=text, pages=pages, sections=marks)

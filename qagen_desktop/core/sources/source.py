@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -16,6 +17,10 @@ from typing import NamedTuple
 from qagen_desktop.core.errors import ContextFileError
 
 PASTED_NAME = "pasted text"
+
+# Called as progress(done, total) while a document is read: pages of a PDF, chapters of an EPUB,
+# (1, 1) for the rest. An exception it raises (the caller's cancel) stops the read and goes through.
+Progress = Callable[[int, int], None]
 
 
 class SourceError(ContextFileError):
