@@ -184,3 +184,21 @@ def test_deflated_page_contents_read_the_same(tmp_path: Path) -> None:
     packed = read_source(write(tmp_path, "packed.pdf", make_pdf(manual_pages(), compress=True)))
     assert packed.text == plain.text
     assert packed.sections == plain.sections
+
+
+def test_chapter_running_heads_and_bare_page_numbers_are_dropped(tmp_path: Path) -> None:
+    # A book's layout: a chapter opens with its page number above its title; the pages after
+    # carry "Chapter n: Title  page" as their running head.
+    pages: list[list[str]] = []
+    for chapter, title in enumerate(["Sampling", "Results", "Methods"], start=1):
+        pages.append([str(len(pages) + 1), f"{chapter} {title}", f"Opening of {title.lower()}."])
+        for part in range(4):
+            number = len(pages) + 1
+            pages.append([f"Chapter {chapter}: {title} {number}", f"{title} detail {part} here."])
+    source = read_source(write(tmp_path, "book.pdf", make_pdf(pages)))
+    assert "Chapter 1: Sampling" not in source.text
+    assert "Chapter 2: Results" not in source.text
+    assert "Chapter 3: Methods" not in source.text
+    assert source.text.startswith("1 Sampling\nOpening of sampling.")
+    assert source.text[source.sections[5].offset :].startswith("2 Results\nOpening of results.")
+    assert source.text.count("detail") == 12

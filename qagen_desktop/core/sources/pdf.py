@@ -10,7 +10,7 @@ import io
 import logging
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from qagen_desktop.core.sources.source import Mark, Progress, SourceError, TextBuilder
@@ -24,6 +24,9 @@ _EDGE_LINES = 2
 # "nearly" every page, as a title page or a blank page carries none.
 _REPEAT_SHARE = 0.75
 _MIN_PAGES_FOR_REPEATS = 3
+_MIN_RUN = 3
+_NUMBERED = re.compile(r"^#|#$")
+_PAGE_NUMBER = re.compile(r"^[-–— ]*(page |p\. )?(#|[ivxlc]+)( ?(of|/) ?#)?[-–— ]*$")
 # "exam-\nple": a letter, a hyphen at a line's end, a lower-case letter starting the next line.
 # A soft hyphen (U+00AD) there means the same.
 _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u00ad][ \t]*\n[ \t]*(?=[^\W\d_A-Z])")
@@ -52,20 +55,38 @@ def _page_lines(raw: str) -> list[str]:
     return [line.rstrip() for line in raw.translate(_LIGATURES).splitlines() if line.strip()]
 
 
+def _running_lines(edges: list[set[str]]) -> set[str]:
+    """Folded lines that run along one edge of the pages: a header or footer.
+
+    That is a line on nearly every page; or a chapter's running head (its page number at one
+    end), on at least half the pages between its first and last appearance (three or more); or
+    a bare page number ("#", "page # of #", "iv") once three pages have one there.
+    """
+    where: dict[str, list[int]] = defaultdict(list)
+    for index, lines in enumerate(edges):
+        for line in lines:
+            if line:
+                where[line].append(index)
+    needed = math.ceil(_REPEAT_SHARE * len(edges))
+    running: set[str] = set()
+    for line, seen in where.items():
+        span = seen[-1] - seen[0] + 1
+        if (
+            len(seen) >= needed
+            or (len(seen) >= _MIN_RUN and len(seen) * 2 >= span and _NUMBERED.search(line))
+            or (len(seen) >= _MIN_RUN and _PAGE_NUMBER.match(line))
+        ):
+            running.add(line)
+    return running
+
+
 def _repeated_edges(pages: list[list[str]]) -> tuple[set[str], set[str]]:
-    """Folded lines seen near the top (and the bottom) of nearly every page."""
+    """The running lines at the top and at the bottom of the pages."""
     if len(pages) < _MIN_PAGES_FOR_REPEATS:
         return set(), set()
-    tops: Counter[str] = Counter()
-    bottoms: Counter[str] = Counter()
-    for lines in pages:
-        tops.update({_fold(line) for line in lines[:_EDGE_LINES]})
-        bottoms.update({_fold(line) for line in lines[-_EDGE_LINES:]})
-    needed = math.ceil(_REPEAT_SHARE * len(pages))
-    return (
-        {line for line, count in tops.items() if count >= needed and line},
-        {line for line, count in bottoms.items() if count >= needed and line},
-    )
+    tops = [{_fold(line) for line in lines[:_EDGE_LINES]} for lines in pages]
+    bottoms = [{_fold(line) for line in lines[-_EDGE_LINES:]} for lines in pages]
+    return _running_lines(tops), _running_lines(bottoms)
 
 
 def _strip_edges(lines: list[str], tops: set[str], bottoms: set[str]) -> list[str]:
