@@ -131,7 +131,7 @@ class TextBuilder:
 
     def heading(self, text: str) -> None:
         """A heading: a section mark and a block of its own."""
-        text = text.strip()
+        text = clean_extracted(text).strip()
         if text:
             self.mark(text)
             self.block(text)
