@@ -82,6 +82,7 @@ def test_docx_localised_heading_style_and_content_controls(tmp_path: Path) -> No
         "<w:sdt><w:sdtContent><w:p><w:r><w:t>Inside a control,</w:t></w:r>"
         '<w:r><w:t xml:space="preserve"> still text.</w:t></w:r></w:p></w:sdtContent></w:sdt>'
         "<w:p><w:r><w:t>Kept</w:t></w:r><w:del><w:r><w:delText>GONE</w:delText></w:r></w:del>"
+        "<w:moveFrom><w:r><w:t>MOVEDAWAY</w:t></w:r></w:moveFrom>"
         "<w:r><w:tab/><w:t>after a tab</w:t></w:r></w:p>"
     )
     source = read_source(hand_made_docx(tmp_path / "de.docx", body, styles))

@@ -18,6 +18,8 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"(?i)^(heading\s*\d|title|subtitle)$")
 # Containers whose paragraphs count as the document's own (content controls, tracked insertions,
 # smart tags); deleted text (w:del) is left out.
+# Text moved away by tracked changes (its new place holds it) and deleted text are not read.
+_HIDDEN = {f"{_W}moveFrom", f"{_W}del"}
 _TRANSPARENT = {f"{_W}sdt", f"{_W}sdtContent", f"{_W}ins", f"{_W}customXml", f"{_W}smartTag"}
 
 
@@ -37,7 +39,12 @@ def _style_names(archive: Archive) -> dict[str, str]:
 def _runs_text(element: ElementTree.Element) -> str:
     """A paragraph's visible text: runs, tabs and line breaks, hyperlinks included."""
     parts: list[str] = []
-    for node in element.iter():
+    _collect_runs(element, parts)
+    return "".join(parts)
+
+
+def _collect_runs(element: ElementTree.Element, parts: list[str]) -> None:
+    for node in element:
         tag = node.tag
         if tag == f"{_W}t":
             parts.append(node.text or "")
@@ -45,7 +52,8 @@ def _runs_text(element: ElementTree.Element) -> str:
             parts.append("\t")
         elif tag in (f"{_W}br", f"{_W}cr"):
             parts.append("\n")
-    return "".join(parts)
+        elif tag not in _HIDDEN:
+            _collect_runs(node, parts)
 
 
 class _DocxText:

@@ -50,7 +50,10 @@ def _unknown(path: Path) -> SourceError:
 
 
 def read_source(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
 ) -> Source:
     """Read one file as its kind; SourceError (one line naming the file) when it cannot be used.
 
