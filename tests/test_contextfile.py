@@ -89,3 +89,15 @@ def test_twenty_megabytes_read_fine(tmp_path: Path) -> None:
             handle.write(paragraph + "\n\n")
     text = read_context_file(path)
     assert len(text) >= 20 * 1024 * 1024
+
+
+def test_context_file_errors_are_source_errors(tmp_path: Path) -> None:
+    # The window and the CLI catch ContextFileError today and SourceError after the merge: both
+    # must see the same failures.
+    from qagen_desktop.core.sources import SourceError
+
+    path = tmp_path / "latin1.md"
+    path.write_bytes("Déjà vu".encode("latin-1"))
+    with pytest.raises(SourceError) as info:
+        read_context_file(path)
+    assert isinstance(info.value, ContextFileError)
