@@ -268,7 +268,7 @@ def test_cell_edits_and_added_rows_undo(qtbot: QtBot, window: MainWindow) -> Non
     qtbot.waitUntil(lambda: window.model.pairs[2].question == "Typed question?")
     assert window.model.pairs[0].answer == "A sharper answer."
 
-    undo = window.controller.undo_stack
+    undo = window.controller.document.undo_stack
     undo.undo()  # the typed question
     undo.undo()  # the added row
     undo.undo()  # the edit
@@ -376,6 +376,6 @@ def test_an_answer_is_edited_over_several_lines(qtbot: QtBot, window: MainWindow
     qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not pane.is_editing())
     assert window.model.pairs[1].answer == "First line.\nSecond line."
-    assert not window.controller.running
-    window.controller.undo_stack.undo()
+    assert not window.controller.run.running
+    window.controller.document.undo_stack.undo()
     assert window.model.pairs[1].answer.startswith("Answer 1")

@@ -74,7 +74,7 @@ def set_up_long_run(qtbot: QtBot, window: MainWindow, url: str) -> None:
 
 
 def wait_until_idle(qtbot: QtBot, window: MainWindow, timeout: int = 20000) -> None:
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=timeout)
+    qtbot.waitUntil(lambda: not window.controller.run.running, timeout=timeout)
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def test_escape_cancels_a_run_but_only_closes_a_cell_editor_while_editing(
         assert pane.is_editing()
         qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Escape)
         assert not pane.is_editing()
-        assert window.controller.running
+        assert window.controller.run.running
 
         qtbot.keyClick(pane.table, Qt.Key.Key_Escape)
         wait_until_idle(qtbot, window, timeout=5000)
@@ -257,7 +257,7 @@ def test_without_a_keyring_a_typed_key_is_used_and_the_user_told_once(
     notice = child(window, QLabel, "keyNoticeLabel")
     assert isinstance(notice, QLabel)
     assert notice.isVisible() and "session" in notice.text()
-    assert window.controller.keyring_notices == 1
+    assert window.controller.keys.keyring_notices == 1
     window.controller.save_settings()
     for folder in user_dirs.values():
         for path in folder.rglob("*"):
@@ -297,7 +297,7 @@ def test_test_connection_reports_in_one_line(
 def test_a_bad_url_is_explained_before_any_request(qtbot: QtBot, window: MainWindow) -> None:
     set_up_run(qtbot, window, "localhost:5272/v1", LONG_TEXT, 5)
     window.actionGenerate.trigger()
-    assert not window.controller.running
+    assert not window.controller.run.running
     assert "http://" in window.results_pane.messageLabel.text()
 
 
@@ -309,7 +309,7 @@ def test_closing_mid_run_stops_the_run_and_asks_about_the_pairs(
         window.actionGenerate.trigger()
         qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
         assert window.close()  # waits for the worker thread: no "destroyed while running"
-    assert not window.controller.running
+    assert not window.controller.run.running
     assert "pairs before they are closed" in dialogs.texts("question")[0]
 
 
@@ -319,7 +319,7 @@ def test_keyboard_runs_and_cancels_a_generation(qtbot: QtBot, window: MainWindow
         editor = window.context_pane.contextEdit
         editor.setFocus()
         qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-        assert window.controller.running
+        assert window.controller.run.running
         qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
         qtbot.keyClick(editor, Qt.Key.Key_Escape)
         wait_until_idle(qtbot, window, timeout=5000)

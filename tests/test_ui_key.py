@@ -78,8 +78,8 @@ def test_generating_before_the_key_loaded_uses_the_saved_key_and_keeps_it(
     window = make_window(qtbot, keyring_backend, server.url)
     window.context_pane.set_text("The Danube flows through ten countries. " * 30)
     window.pairsSpin.setValue(2)
-    window.controller.generate()  # at once: before the delayed keyring load
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=10000)
+    window.controller.run.generate()  # at once: before the delayed keyring load
+    qtbot.waitUntil(lambda: not window.controller.run.running, timeout=10000)
     assert window.model.rowCount() == 2
     assert keyring_backend.saved[("qagen-desktop", key_id(server.url))] == "sk-saved"
     window.close()
@@ -91,7 +91,7 @@ def test_a_committed_key_is_saved_per_endpoint_and_follows_the_url(
     first, second = "http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1"
     keyring_backend.saved[("qagen-desktop", key_id(second))] = "sk-second"
     window = make_window(qtbot, keyring_backend, first)
-    qtbot.waitUntil(lambda: window.controller._key_loaded_for is not None)
+    qtbot.waitUntil(lambda: window.controller.keys.loaded_for is not None)
     key = window.endpoint_pane.apiKeyEdit
     qtbot.keyClicks(key, "sk-first")
     qtbot.keyClick(key, Qt.Key.Key_Return)
@@ -101,7 +101,7 @@ def test_a_committed_key_is_saved_per_endpoint_and_follows_the_url(
     url.setText(second)
     window.endpoint_pane.endpointChanged.emit()
     assert window.endpoint_pane.api_key() == "sk-second"
-    assert window.controller.keyring_notices == 0
+    assert window.controller.keys.keyring_notices == 0
     window.close()
 
 
@@ -117,10 +117,10 @@ def test_a_key_from_api_key_is_used_but_never_saved(
     qtbot.waitUntil(lambda: window.endpoint_pane.api_key() == "sk-saved")
     window.context_pane.set_text("The Danube flows through ten countries. " * 30)
     window.pairsSpin.setValue(2)
-    window.controller.generate()
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=10000)
+    window.controller.run.generate()
+    qtbot.waitUntil(lambda: not window.controller.run.running, timeout=10000)
     assert window.model.rowCount() == 2
-    window.controller.dirty = False
+    window.controller.document.dirty = False
     window.close()
     assert keyring_backend.saved == {}
 
@@ -141,7 +141,7 @@ def test_a_key_typed_in_the_window_is_kept_out_of_the_log(
     try:
         window = make_window(qtbot, keyring_backend, "http://127.0.0.1:9/v1")
         qtbot.keyClicks(window.endpoint_pane.apiKeyEdit, "sk-typed-4f9e2c")
-        window.controller.commit_key()
+        window.controller.keys.commit_key()
         logger.warning("the server echoed the header: Authorization: sk-typed-4f9e2c")
         logger.warning("and the key alone: sk-typed-4f9e2c.")
     finally:

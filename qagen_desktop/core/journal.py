@@ -111,9 +111,6 @@ class Journal:
         record = {"op": "set", "row": row, "column": column, "value": value}
         self._write(self._open(), [_line(record)])
 
-    def record_clear(self) -> None:
-        self._write(self._open(), [_line({"op": "clear"})])
-
     def adopt(self, session: RecoveredSession) -> None:
         """Continue from a recovered session: its records become this journal's first lines."""
         self.discard()

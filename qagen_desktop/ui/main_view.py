@@ -1,8 +1,13 @@
-"""The main window: panes, menus, shortcuts and status bar. Behaviour lives in the controller."""
+"""The main window's view: panes, menus, shortcuts and status bar. It holds no behaviour.
+
+The controllers that drive it are built and wired by the composition root (``ui/app.py``).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -18,8 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from qagen_desktop import APP_NAME
-from qagen_desktop.core.settings import Environment, Settings, load_settings
-from qagen_desktop.ui.controllers.window import WindowController
+from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
@@ -27,20 +31,20 @@ from qagen_desktop.ui.table.results_model import ResultsModel
 from qagen_desktop.ui.widgets import name_widget
 
 
-class MainWindow(QMainWindow):
+class MainView(QMainWindow):
     """Endpoint settings on the left; the context and, below it, the results on the right.
 
-    Built from the default settings locations; ``keystore`` (a KeyStore) is for tests that bring
-    their own keyring backend.
+    Signals: firstShown() -- once, after the window is first on screen.
+    ``close_guard`` is asked before the window closes: False keeps it open.
     """
 
-    def __init__(self, *, settings: Settings | None = None, keystore: object = None) -> None:
+    firstShown = Signal()
+
+    def __init__(self) -> None:
         super().__init__()
-        environment = Environment.read()
-        if settings is None:
-            settings = environment.apply(load_settings())
         self.setObjectName("mainWindow")
         self.setAccessibleName(APP_NAME)
+        self.close_guard: Callable[[], bool] = lambda: True
 
         self.model = ResultsModel(parent=self)
         self.endpoint_pane = EndpointPane()
@@ -50,12 +54,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
-
-        self.controller = WindowController(
-            self, settings, env_key=environment.api_key, keystore=keystore
-        )
-        self._restore_layout(settings)
-        self._recovery_offered = False
+        self._shown_once = False
 
     # Building ---------------------------------------------------------------------------------
 
@@ -190,7 +189,8 @@ class MainWindow(QMainWindow):
 
     # Layout persistence -----------------------------------------------------------------------
 
-    def _restore_layout(self, settings: Settings) -> None:
+    def restore_layout(self, settings: Settings) -> None:
+        """Geometry and splitter positions as the settings file kept them."""
         saved = settings.window
         for key, restore in (
             ("geometry", self.restoreGeometry),
@@ -219,13 +219,13 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._recovery_offered:
-            self._recovery_offered = True
-            # After the window is on screen: the question appears over it.
-            QTimer.singleShot(0, self.controller.offer_recovery)
+        if not self._shown_once:
+            self._shown_once = True
+            # After the window is on screen: a question asked then appears over it.
+            QTimer.singleShot(0, self.firstShown.emit)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.controller.close_requested():
+        if self.close_guard():
             event.accept()
         else:
             event.ignore()

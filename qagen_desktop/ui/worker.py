@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from qagen_desktop.core.errors import QagenError, redact
 
 if TYPE_CHECKING:
-    from qagen_desktop.core.generation import ChunkOutcome, Generator, Usage
+    from qagen_desktop.core.generation import ChunkOutcome, Generator, RunConfig, Usage
     from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def error_message(exc: BaseException, secret: str | None = None) -> str:
 
 
 class GenerationWorker(QObject):
-    """Runs one ``Generator`` over a text; ``options`` are the fields of a ``RunConfig``.
+    """Runs one ``Generator`` over a text with the ``RunConfig`` the window built.
 
     Signals: runStarted(chunks_total), pairsReceived(list[QAPair]),
     chunkFinished(ChunkOutcome, done, total), usageUpdated(Usage), notice(str),
@@ -53,13 +53,13 @@ class GenerationWorker(QObject):
 
     def __init__(
         self,
-        options: dict[str, Any],
+        config: RunConfig,
         text: str,
         *,
         generator_factory: Callable[..., Generator] | None = None,
     ) -> None:
         super().__init__()
-        self._options = options
+        self._config = config
         self._text = text
         self._factory = generator_factory
         self._lock = threading.Lock()
@@ -74,7 +74,7 @@ class GenerationWorker(QObject):
             # shows without them.
             from qagen_desktop.core import generation
 
-            config = generation.RunConfig(**self._options)
+            config = self._config
             factory = self._factory or generation.Generator
             generator = factory(config, events=_events_for(self, generation.RunEvents))
             with self._lock:
@@ -84,7 +84,7 @@ class GenerationWorker(QObject):
                 generator.cancel()
             result = generator.run(self._text)
         except Exception as exc:
-            self.error.emit(error_message(exc, self._options.get("api_key")))
+            self.error.emit(error_message(exc, self._config.api_key))
         finally:
             with self._lock:
                 self._generator = None
