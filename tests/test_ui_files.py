@@ -1,7 +1,5 @@
 """Files through the window: open and save in every format, unsaved changes, recent files, the
 context file, and the table's editing (undo, redo, delete, filter)."""
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads, window  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.datasets import save_dataset

@@ -1,7 +1,5 @@
 """The window driven by its object names against the loopback server: generate, cancel, errors,
 and the key with no keyring."""
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -27,7 +25,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter, dialogs, no_dangling_qthreads, window  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.endpoint import Endpoint

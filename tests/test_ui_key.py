@@ -6,36 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 from fake_server import FakeLLMServer
+from memory_keyring import MemoryKeyring
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs
 
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.keystore import KeyStore
 from qagen_desktop.ui.main_window import MainWindow
 
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
-
 pytestmark = OFFSCREEN_NOISE
-
-
-class MemoryKeyring:
-    """A keyring backend in a dict (keyring's backend methods)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.saved: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, user: str) -> str | None:
-        return self.saved.get((service, user))
-
-    def set_password(self, service: str, user: str, password: str) -> None:
-        self.saved[(service, user)] = password
-
-    def delete_password(self, service: str, user: str) -> None:
-        self.saved.pop((service, user), None)
 
 
 @pytest.fixture

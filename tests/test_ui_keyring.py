@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 from fake_server import FakeLLMServer
-from secret_service import secret_service  # noqa: F401
-
-# The fixture imported above is a parameter of the test: F811 is expected.
-# ruff: noqa: F811
 
 KEY = "sk-keyring-test-5d1f0c"
 

@@ -14,15 +14,12 @@ import pytest
 from fake_server import FakeLLMServer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.datasets import save_dataset
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.main_window import MainWindow
-
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
 
 pytestmark = OFFSCREEN_NOISE
 DRIVER = Path(__file__).with_name("ui_crash_driver.py")
