@@ -44,11 +44,13 @@ class Dialogs:
 
     def __init__(self) -> None:
         self.answer = QMessageBox.StandardButton.Discard
+        # Answers for the next questions, in order; ``answer`` once they are used up.
+        self.answers: list[QMessageBox.StandardButton] = []
         self.shown: list[tuple[str, str, str]] = []
 
     def question(self, _parent: Any, title: str, text: str, *args: Any) -> Any:
         self.shown.append(("question", title, text))
-        return self.answer
+        return self.answers.pop(0) if self.answers else self.answer
 
     def warning(self, _parent: Any, title: str, text: str, *args: Any) -> Any:
         self.shown.append(("warning", title, text))

@@ -192,7 +192,7 @@ class DocumentController(QObject):
             return True
         answer = self._dialogs.ask_unsaved(self.model.rowCount())
         if answer is Unsaved.SAVE:
-            return self.save()
+            return self.save(whole=True)
         if answer is Unsaved.DISCARD:
             self.journal.discard()
             self.dirty = False
@@ -243,13 +243,19 @@ class DocumentController(QObject):
             "skipped:\n" + "\n".join(shown),
         )
 
-    def save(self) -> bool:
-        """Save to the current file (asking for one if there is none, or for selected rows)."""
-        if self.current_path is None or self._export_options().selected_rows is not None:
-            return self.save_as()
-        return self.write(self.current_path)
+    def save(self, *, whole: bool = False) -> bool:
+        """Save to the current file (asking for one if there is none).
 
-    def save_as(self) -> bool:
+        ``whole`` saves every pair even where the view asks for the selected rows only: used
+        when pairs are about to go away, so none is lost to an export of some rows.
+        """
+        if self.current_path is None or (
+            not whole and self._export_options().selected_rows is not None
+        ):
+            return self.save_as(whole=whole)
+        return self.write(self.current_path, whole=whole)
+
+    def save_as(self, *, whole: bool = False) -> bool:
         suggested = (
             str(self.current_path)
             if self.current_path
@@ -261,15 +267,15 @@ class DocumentController(QObject):
         target = Path(chosen)
         if not target.suffix:
             target = target.with_suffix(".jsonl")
-        return self.write(target)
+        return self.write(target, whole=whole)
 
-    def write(self, path: Path) -> bool:
+    def write(self, path: Path, *, whole: bool = False) -> bool:
         """Save the pairs (or only the selected ones) in the chosen format, atomically."""
         from qagen_desktop.core.datasets import save_dataset
 
         self.flush_pending()
         options = self._export_options()
-        rows = options.selected_rows
+        rows = None if whole else options.selected_rows
         pairs = self.model.pairs if rows is None else [self.model.pairs[row] for row in rows]
         system_message = self.system_message
         if system_message is None:
