@@ -45,3 +45,31 @@ def test_close_and_save_with_selected_rows_only_saves_every_pair(
     assert window.close()
 
     assert [p.question for p in load_dataset(out).pairs] == [p.question for p in _pairs(5)]
+
+
+@pytest.mark.parametrize("file_chosen", ["cancelled", "unreadable"])
+def test_open_then_discard_changes_nothing_until_a_file_is_read(
+    window: MainWindow,
+    dialogs: Dialogs,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    file_chosen: str,
+) -> None:
+    window.model.append_pairs(_pairs(3))
+    journal = window.controller.document.journal.path
+    dialogs.answer = Button.Discard
+    _choose(
+        monkeypatch,
+        "getOpenFileName",
+        tmp_path / "missing.jsonl" if file_chosen == "unreadable" else None,
+    )
+
+    assert not window.controller.open_dataset()
+
+    assert window.model.rowCount() == 3
+    assert window.isWindowModified() and window.controller.document.dirty
+    assert journal is not None and journal.exists()
+    dialogs.shown.clear()
+    dialogs.answer = Button.Cancel
+    assert not window.close()  # The next close still asks.
+    assert "3 pairs" in dialogs.texts("question")[0]

@@ -39,7 +39,9 @@ class WindowDialogs:
         answer = QMessageBox.question(
             self._parent,
             "Unsaved pairs",
-            f"Save the {count:,} pairs before they are closed?",
+            f"Save the {count:,} pairs before they are closed?"
+            if count
+            else "Save the changes (every pair was deleted) before they are closed?",
             Button.Save | Button.Discard | Button.Cancel,
             Button.Save,
         )

@@ -185,19 +185,32 @@ class DocumentController(QObject):
 
     # Asking before pairs go away ------------------------------------------------------------------
 
-    def confirm_discard(self) -> bool:
-        """Ask before unsaved pairs go away: True to go on (saved or discarded), False to stop."""
+    @property
+    def has_unsaved(self) -> bool:
+        """True when closing or replacing the pairs would lose something not on disk."""
         self.flush_pending()
-        if not self.dirty or not self.model.rowCount():
-            return True
-        answer = self._dialogs.ask_unsaved(self.model.rowCount())
-        if answer is Unsaved.SAVE:
+        return self.dirty and (self.model.rowCount() > 0 or self.current_path is not None)
+
+    def ask_unsaved(self) -> Unsaved:
+        """What the user wants done with unsaved pairs; asking changes nothing."""
+        if not self.has_unsaved:
+            return Unsaved.DISCARD
+        return self._dialogs.ask_unsaved(self.model.rowCount())
+
+    def settle(self, answer: Unsaved) -> bool:
+        """Carry out an answer: True once every pair is saved, or when the user chose to discard.
+
+        Discard changes nothing here: the pairs, the unsaved mark and the journal stay until the
+        caller replaces them (``replace``) or the window goes (``close``), so a step the user
+        cancels after this one loses nothing.
+        """
+        if answer is Unsaved.SAVE and self.has_unsaved:
             return self.save(whole=True)
-        if answer is Unsaved.DISCARD:
-            self.journal.discard()
-            self.dirty = False
-            return True
-        return False
+        return answer is not Unsaved.CANCEL
+
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved pairs go away: True to go on (saved, or to be discarded)."""
+        return self.settle(self.ask_unsaved())
 
     def close(self) -> None:
         """The window goes: the journal goes with it (only after ``confirm_discard``)."""
@@ -206,11 +219,15 @@ class DocumentController(QObject):
     # Files --------------------------------------------------------------------------------------
 
     def open_dataset(self, path: str | Path | None = None) -> bool:
-        """Open a dataset (any of the four formats) in place of the table's pairs."""
-        if not self.confirm_discard():
-            return False
+        """Open a dataset (any of the four formats) in place of the table's pairs.
+
+        The file is asked for first and read before anything is replaced: a cancelled dialog, a
+        cancelled question or a file that cannot be read leaves the table as it was.
+        """
         path = path or self._dialogs.ask_open_path("Open dataset", DATASET_FILTER)
         if not path:
+            return False
+        if not self.confirm_discard():
             return False
         from qagen_desktop.core.datasets import load_dataset
 
