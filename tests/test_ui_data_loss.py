@@ -5,14 +5,16 @@ Each test drives the real window offscreen, and each was seen to fail before its
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE, Dialogs
 
 from qagen_desktop.core import paths
-from qagen_desktop.core.datasets import load_dataset
+from qagen_desktop.core.datasets import load_dataset, save_dataset
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.main_window import MainWindow
 
@@ -73,3 +75,58 @@ def test_open_then_discard_changes_nothing_until_a_file_is_read(
     dialogs.answer = Button.Cancel
     assert not window.close()  # The next close still asks.
     assert "3 pairs" in dialogs.texts("question")[0]
+
+
+def _crash(window: MainWindow) -> None:
+    """The window goes as after a crash: its journal stays on disk, nothing is asked."""
+    document = window.controller.document
+    document.journal.close()
+    document.journal = type(document.journal)()
+    document.dirty = False
+
+
+def test_edits_over_a_dataset_that_changed_since_are_not_applied_to_other_pairs(
+    window: MainWindow, qtbot: QtBot, dialogs: Dialogs, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "base.jsonl"
+    save_dataset(dataset, _pairs(4))
+    window.controller.open_dataset(dataset)
+    proxy = window.results_pane.proxy
+    proxy.setData(proxy.index(1, 1), "Edited answer to question 1.")
+    window.model.append_pairs([QAPair("Received after?", "Yes.")])
+    _crash(window)
+    # Before the next start, someone puts a line on top of the file.
+    lines = dataset.read_text(encoding="utf-8")
+    dataset.write_text(json.dumps({"question": "New first?", "answer": "New."}) + "\n" + lines)
+
+    dialogs.shown.clear()
+    dialogs.answer = Button.Yes
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitUntil(lambda: second.controller.recovery.checked)
+
+    [question] = dialogs.texts("question")
+    assert "changed" in question and "base.jsonl" in question
+    # Nothing lands on a pair of the changed file; the pairs the session made are offered back.
+    assert [p.question for p in second.model.pairs] == ["Received after?"]
+    assert second.controller.document.current_path is None and second.isWindowModified()
+    assert load_dataset(dataset).pairs[2].answer == "Answer 1."  # the file itself is untouched
+    dialogs.answer = Button.Discard
+    second.close()
+
+
+def test_a_changed_base_file_is_caught_even_with_the_same_size_and_time(tmp_path: Path) -> None:
+    import os
+
+    from qagen_desktop.core.journal import BaseChangedError, FileRef, replay
+
+    dataset = tmp_path / "base.jsonl"
+    save_dataset(dataset, [QAPair("Question A?", "Answer.")])
+    ref = FileRef.of(dataset)
+    record = {"op": "base", **{k: v for k, v in vars(ref).items()}}
+    dataset.write_bytes(dataset.read_bytes().replace(b"A?", b"B?"))
+    os.utime(dataset, ns=(ref.mtime_ns, ref.mtime_ns))
+
+    with pytest.raises(BaseChangedError):
+        replay([record], lambda r: load_dataset(r.path).pairs)

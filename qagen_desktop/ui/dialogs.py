@@ -11,7 +11,7 @@ import time
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from qagen_desktop import APP_NAME
-from qagen_desktop.core.journal import RecoveredSession
+from qagen_desktop.core.journal import FileRef, RecoveredSession
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.controllers.document import DATASET_FILTER, Unsaved
 
@@ -69,6 +69,22 @@ class WindowDialogs:
             self._parent,
             "Restore unsaved pairs?",
             f"{APP_NAME} closed on {when} with {len(pairs):,} unsaved pairs. Restore them?",
+            Button.Yes | Button.Discard,
+            Button.Yes,
+        )
+        return answer == Button.Yes
+
+    def ask_restore_changed(
+        self, session: RecoveredSession, changed: FileRef, pairs: list[QAPair]
+    ) -> bool | None:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(session.created))
+        answer = QMessageBox.question(
+            self._parent,
+            "The dataset file changed",
+            f"{APP_NAME} closed on {when} with unsaved edits to {changed.path}, but that file "
+            "has changed since, so the edits cannot be put back on the right pairs and none "
+            f"was applied. Restore the {len(pairs):,} pairs the session itself made as a new "
+            "unsaved dataset?",
             Button.Yes | Button.Discard,
             Button.Yes,
         )

@@ -1,4 +1,9 @@
-"""Offering back, at start, the pairs of a session that ended without saving."""
+"""Offering back, at start, the pairs of a session that ended without saving.
+
+A journal that starts from a dataset file replays its edits by row onto that file; when the file
+changed since, nothing is applied to it (the rows may no longer be the same pairs): the user is
+told, and offered the pairs the journal itself holds as a new unsaved dataset.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal, Slot
 
 from qagen_desktop.core import journal as journals
-from qagen_desktop.core.journal import FileRef, RecoveredSession
+from qagen_desktop.core.journal import BaseChangedError, FileRef, RecoveredSession
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.controllers.document import DocumentController
 
@@ -22,6 +27,12 @@ class RecoveryDialogs(Protocol):
 
     def ask_restore(self, session: RecoveredSession, pairs: list[QAPair]) -> bool | None:
         """True: restore; False: discard the journal; None: keep it for later."""
+        ...
+
+    def ask_restore_changed(
+        self, session: RecoveredSession, changed: FileRef, pairs: list[QAPair]
+    ) -> bool | None:
+        """The base file changed: restore ``pairs`` (the journal's own) as a new dataset?"""
         ...
 
 
@@ -67,13 +78,19 @@ class RecoveryController(QObject):
         for session in reversed(self._find_orphans()):
             try:
                 pairs = journals.replay(session.records, self._load_base)
+            except BaseChangedError as exc:
+                own = journals.journal_pairs(session.records)
+                decision = self._dialogs.ask_restore_changed(session, exc.ref, own)
+                if self._settle(session, decision, own, path=None, adopt=False):
+                    return
+                continue
             except Exception as exc:  # A journal we cannot read is kept for a later look.
                 log.warning("Recovery journal %s could not be replayed (%s).", session.path, exc)
                 continue
             decision = self._dialogs.ask_restore(session, pairs)
             base = session.base
             path = Path(base.path) if base is not None and base.unchanged() else None
-            if self._settle(session, decision, pairs, path=path):
+            if self._settle(session, decision, pairs, path=path, adopt=True):
                 return
 
     def _settle(
@@ -83,6 +100,7 @@ class RecoveryController(QObject):
         pairs: list[QAPair],
         *,
         path: Path | None,
+        adopt: bool,
     ) -> bool:
         if decision is None:
             return False
@@ -92,7 +110,10 @@ class RecoveryController(QObject):
         document = self._document
         document.replace(pairs, base=None, path=path)
         # The restored pairs are this session's changes now: journaled before the old file goes.
-        document.journal.adopt(session)
+        if adopt:
+            document.journal.adopt(session)
+        else:  # Its edits belong to a file that changed: keep the pairs, not the edits.
+            document.journal_arrivals(0, pairs)
         session.discard()
         document.set_dirty(True)
         self.restored.emit(len(pairs))
