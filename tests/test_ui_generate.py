@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -322,3 +323,21 @@ def test_keyboard_runs_and_cancels_a_generation(qtbot: QtBot, window: MainWindow
         qtbot.keyClick(editor, Qt.Key.Key_Escape)
         wait_until_idle(qtbot, window, timeout=5000)
     assert 0 < window.model.rowCount() < 40
+
+
+def test_closing_mid_run_asks_first_and_cancel_lets_the_run_finish(
+    qtbot: QtBot, window: MainWindow, dialogs: Dialogs
+) -> None:
+    with FakeLLMServer(latency=0.2) as server:
+        set_up_long_run(qtbot, window, server.url)
+        window.actionGenerate.trigger()
+        qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
+        dialogs.answer = QMessageBox.StandardButton.Cancel
+
+        assert not window.close()
+
+        assert "pairs before they are closed" in dialogs.texts("question")[0]
+        assert window.controller.run.running  # the answer came before any cancel
+        wait_until_idle(qtbot, window, timeout=60000)
+    assert window.model.rowCount() == 40
+    dialogs.answer = QMessageBox.StandardButton.Discard

@@ -18,7 +18,7 @@ from qagen_desktop.core.contextfile import read_context_file
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings, save_settings
-from qagen_desktop.ui.controllers.document import DocumentController, ExportOptions
+from qagen_desktop.ui.controllers.document import DocumentController, ExportOptions, Unsaved
 from qagen_desktop.ui.controllers.keys import KeyController
 from qagen_desktop.ui.controllers.recovery import RecoveryController
 from qagen_desktop.ui.controllers.run import RunController
@@ -240,12 +240,23 @@ class WindowController(QObject):
             log.warning("Settings could not be saved (%s).", exc)
 
     def close_requested(self) -> bool:
-        """True when the window may close: runs stopped, unsaved pairs saved or discarded."""
+        """True when the window may close: runs stopped, every pair saved or discarded.
+
+        The question comes first: a run goes on while it is asked, and Cancel leaves it going.
+        """
+        document = self.document
+        asked = document.has_unsaved
+        answer = document.ask_unsaved() if asked else Unsaved.DISCARD
+        if answer is Unsaved.CANCEL:
+            return False
         self.run.wait_for_threads()
-        if not self.document.confirm_discard():
+        # Pairs that came while the run stopped are saved too, or asked about if none were before.
+        if asked and not document.settle(answer):
+            return False
+        if not asked and not document.confirm_discard():
             return False
         self.keys.commit_key()
         self.settings.window = self.view.layout_state()
         self.save_settings()
-        self.document.close()
+        document.close()
         return True
