@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -128,3 +129,33 @@ def test_a_key_typed_in_the_window_is_kept_out_of_the_log(
         logger.removeHandler(handler)
     assert "sk-typed-4f9e2c" not in written.getvalue()
     assert written.getvalue().count("[redacted]") == 2
+
+
+@pytest.mark.parametrize("switch", ["committed", "not committed"])
+def test_switching_to_an_endpoint_with_no_saved_key_sends_it_no_key(
+    qtbot: QtBot,
+    keyring_backend: MemoryKeyring,
+    server: FakeLLMServer,
+    dialogs: Dialogs,
+    switch: str,
+) -> None:
+    keyring_backend.saved[("qagen-desktop", key_id(server.url))] = "sk-saved"
+    window = make_window(qtbot, keyring_backend, server.url)
+    qtbot.waitUntil(lambda: window.endpoint_pane.api_key() == "sk-saved")
+    with FakeLLMServer() as other_host:
+        window.endpoint_pane.endpointEdit.setText(other_host.url)
+        if switch == "committed":
+            window.endpoint_pane.endpointChanged.emit()
+            assert window.endpoint_pane.api_key() == ""
+        window.context_pane.set_text("The Danube flows through ten countries. " * 30)
+        window.pairsSpin.setValue(2)
+        window.controller.run.generate()
+        qtbot.waitUntil(lambda: not window.controller.run.running, timeout=10000)
+        assert other_host.requests
+        for request in other_host.requests:
+            assert "authorization" not in request.headers and "api-key" not in request.headers
+            assert "sk-saved" not in json.dumps(request.body)
+    assert keyring_backend.saved[("qagen-desktop", key_id(server.url))] == "sk-saved"
+    assert ("qagen-desktop", key_id(other_host.url)) not in keyring_backend.saved
+    window.controller.document.dirty = False
+    window.close()

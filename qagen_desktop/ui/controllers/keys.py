@@ -90,7 +90,11 @@ class KeyController(QObject):
 
     @Slot()
     def load_key(self) -> None:
-        """Show the key saved for the endpoint; at start a key from API_KEY comes first."""
+        """Show the key saved for the endpoint; at start a key from API_KEY comes first.
+
+        An endpoint with no saved key gets an empty field: the key typed for another host must
+        never be sent to this one.
+        """
         key_id = self._key_id()
         if key_id is None or key_id == self._key_loaded_for:
             return
@@ -106,7 +110,10 @@ class KeyController(QObject):
         elif stored is not None:
             self._field.set_api_key(stored)
             self._env_key_in_field = False
-        # Nothing saved for this endpoint: what was typed stays, to be saved for it.
+        elif not first_load:
+            self._field.set_api_key("")
+            self._env_key_in_field = False
+        # At the first load a key already typed (before the keyring answered) stays, to be saved.
 
     @Slot(str)
     def key_typed(self, _text: str) -> None:
@@ -118,6 +125,8 @@ class KeyController(QObject):
         """Save the key in the field for the endpoint; returns the key to use (None: no key)."""
         if self._key_loaded_for is None:
             self.load_key()  # The saved key first: an empty field must not erase it.
+        elif self._key_id() != self._key_loaded_for:
+            self.load_key()  # The endpoint changed without a commit: never carry a key across.
         key = self._field.api_key()
         add_secret(key)  # kept out of the log from now on, whatever logs it
         key_id = self._key_id()
