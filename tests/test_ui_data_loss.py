@@ -130,3 +130,35 @@ def test_a_changed_base_file_is_caught_even_with_the_same_size_and_time(tmp_path
 
     with pytest.raises(BaseChangedError):
         replay([record], lambda r: load_dataset(r.path).pairs)
+
+
+def test_fields_the_format_drops_are_named_before_a_save_and_cancel_keeps_the_file(
+    window: MainWindow, dialogs: Dialogs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dataset = tmp_path / "tagged.jsonl"
+    lines = [
+        {"id": i, "question": f"Question {i}?", "answer": f"Answer {i}.", "tags": ["geo"]}
+        for i in range(3)
+    ]
+    dataset.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    original = dataset.read_bytes()
+    _choose(monkeypatch, "getOpenFileName", dataset)
+    window.actionOpen.trigger()
+    proxy = window.results_pane.proxy
+    proxy.setData(proxy.index(0, 1), "A better answer.")
+
+    dialogs.shown.clear()
+    dialogs.answer = Button.Cancel
+    window.actionSave.trigger()
+    [question] = dialogs.texts("question")
+    assert "id" in question and "tags" in question
+    assert dataset.read_bytes() == original
+    assert window.isWindowModified()
+
+    dialogs.answer = Button.Yes
+    window.actionSave.trigger()
+    assert load_dataset(dataset).pairs[0].answer == "A better answer."
+    assert not window.isWindowModified()
+    dialogs.shown.clear()
+    window.actionSave.trigger()  # Told once: the file no longer holds them.
+    assert dialogs.texts("question") == []

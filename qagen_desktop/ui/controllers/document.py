@@ -100,6 +100,8 @@ class DocumentController(QObject):
         self.current_path: Path | None = None
         self.dirty = False
         self.system_message: str | None = None
+        # Keys of the opened file's lines that its format does not keep: named before a save.
+        self.dropped_fields: list[str] = []
         # Pairs a run has sent but the table does not show yet; drained before any save.
         self.flush_pending: Callable[[], None] = lambda: None
         self._journal_paused = False
@@ -180,6 +182,7 @@ class DocumentController(QObject):
         self.undo_stack.clear()
         self.journal.set_base(base)
         self.current_path = path
+        self.dropped_fields = []
         self.system_message = None
         self.set_dirty(False)
 
@@ -240,6 +243,7 @@ class DocumentController(QObject):
             return False
         self.replace(loaded.pairs, base=ref, path=target)
         self.system_message = loaded.system_message
+        self.dropped_fields = list(loaded.dropped_fields)
         self.opened.emit(loaded)
         self.recentFile.emit(str(target))
         self.status.emit(f"Opened {len(loaded.pairs):,} pairs from {target.name}.")
@@ -294,6 +298,13 @@ class DocumentController(QObject):
         options = self._export_options()
         rows = None if whole else options.selected_rows
         pairs = self.model.pairs if rows is None else [self.model.pairs[row] for row in rows]
+        if self.dropped_fields and not self._dialogs.confirm(
+            "Fields will be dropped",
+            "The opened file's lines hold fields that the dataset formats do not keep "
+            f"({', '.join(self.dropped_fields)}); the saved file will not have them. "
+            "Save without them?",
+        ):
+            return False
         system_message = self.system_message
         if system_message is None:
             system_message = options.system_message
@@ -314,6 +325,7 @@ class DocumentController(QObject):
         if rows is not None:
             return True  # An export of some rows: the whole table is still unsaved.
         self.current_path = path
+        self.dropped_fields = []  # the user was told; the file on disk no longer holds them
         self.system_message = system_message
         try:
             self.journal.set_base(FileRef.of(path))
