@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE, Dialogs
@@ -162,3 +163,30 @@ def test_fields_the_format_drops_are_named_before_a_save_and_cancel_keeps_the_fi
     dialogs.shown.clear()
     window.actionSave.trigger()  # Told once: the file no longer holds them.
     assert dialogs.texts("question") == []
+
+
+def test_load_context_asks_before_replacing_text_and_undo_brings_it_back(
+    qtbot: QtBot,
+    window: MainWindow,
+    dialogs: Dialogs,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Loaded from the file.\n", encoding="utf-8")
+    editor = window.context_pane.contextEdit
+    editor.setFocus()
+    qtbot.keyClicks(editor, "Typed by hand.")
+    _choose(monkeypatch, "getOpenFileName", notes)
+
+    dialogs.answer = Button.Cancel
+    window.actionLoadContext.trigger()
+    assert "notes.txt" in dialogs.texts("question")[0]
+    assert window.context_pane.text() == "Typed by hand."
+
+    dialogs.answer = Button.Yes
+    window.actionLoadContext.trigger()
+    assert window.context_pane.text() == "Loaded from the file.\n"
+    editor.setFocus()
+    qtbot.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.context_pane.text() == "Typed by hand."

@@ -189,7 +189,7 @@ class WindowController(QObject):
         return self.document.open_dataset(path)
 
     def load_context(self, path: str | None = None) -> bool:
-        """Put a .txt or .md file's text into the context editor."""
+        """Put a .txt or .md file's text into the context editor (Ctrl+Z takes it back)."""
         path = path or self.dialogs.ask_open_path("Load context", CONTEXT_FILTER)
         if not path:
             return False
@@ -198,7 +198,14 @@ class WindowController(QObject):
         except ConfigError as exc:
             self.dialogs.warn("Load context", str(exc))
             return False
-        self.view.context_pane.set_text(text)
+        pane = self.view.context_pane
+        if pane.text().strip() and not self.dialogs.confirm(
+            "Replace the text?",
+            f"The context editor holds text already. Replace it with {Path(path).name}? "
+            "(Ctrl+Z in the editor brings it back.)",
+        ):
+            return False
+        pane.replace_text(text)
         self.view.statusBar().showMessage(f"Loaded {Path(path).name}.", 8000)
         return True
 
