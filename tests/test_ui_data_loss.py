@@ -190,3 +190,24 @@ def test_load_context_asks_before_replacing_text_and_undo_brings_it_back(
     editor.setFocus()
     qtbot.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.context_pane.text() == "Typed by hand."
+
+
+def test_a_hand_edited_recent_files_list_with_non_paths_still_opens_recent_files(
+    qtbot: QtBot, dialogs: Dialogs, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "recent.jsonl"
+    save_dataset(dataset, _pairs(2))
+    settings_file = paths.settings_file()
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    recent = [42, None, {"path": "x"}, str(dataset)]
+    settings_file.write_text(json.dumps({"recent_files": recent}), encoding="utf-8")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+
+    window.recentMenu.aboutToShow.emit()
+    [entry] = window.recentMenu.actions()
+    assert entry.text() == str(dataset)
+    entry.trigger()
+    assert window.model.rowCount() == 2
+    window.close()

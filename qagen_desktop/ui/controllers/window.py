@@ -212,20 +212,25 @@ class WindowController(QObject):
     def dialog_folder(self) -> str:
         if self.document.current_path is not None:
             return str(self.document.current_path.parent)
-        for recent in self.settings.recent_files:
+        for recent in self._recent_files():
             parent = Path(recent).parent
             if parent.is_dir():
                 return str(parent)
         return str(Path.home())
 
+    def _recent_files(self) -> list[str]:
+        # A hand-edited settings file may hold anything in the list: only text is a path.
+        return [entry for entry in self.settings.recent_files if isinstance(entry, str) and entry]
+
     def _add_recent(self, path: str) -> None:
+        self.settings.recent_files = self._recent_files()
         self.settings.add_recent_file(path)
         self.save_settings()
 
     def _fill_recent_menu(self) -> None:
         menu = self.view.recentMenu
         menu.clear()
-        recent_files = self.settings.recent_files
+        recent_files = self._recent_files()
         for recent in recent_files:
             action = menu.addAction(recent)
             action.triggered.connect(partial(self.open_dataset, recent))
