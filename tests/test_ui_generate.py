@@ -341,3 +341,22 @@ def test_closing_mid_run_asks_first_and_cancel_lets_the_run_finish(
         wait_until_idle(qtbot, window, timeout=60000)
     assert window.model.rowCount() == 40
     dialogs.answer = QMessageBox.StandardButton.Discard
+
+
+def test_closing_during_a_connection_test_cancels_the_request(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    with FakeLLMServer(latency=120) as server:
+        set_up_run(qtbot, window, server.url, LONG_TEXT, 5)
+        window.endpoint_pane.timeoutSpin.setValue(5)
+        window.actionTestConnection.trigger()
+        qtbot.waitUntil(lambda: server.in_flight == 1, timeout=10000)
+
+        assert window.close()
+
+        # Cut, not waited out: the verdict is the cancel, not the timeout; the server sees the
+        # client go away while its reply is still 120 s off.
+        verdict = child(window, QLabel, "verdictLabel")
+        assert isinstance(verdict, QLabel)
+        assert verdict.text() == "Connection test cancelled."
+        qtbot.waitUntil(lambda: server.in_flight == 0, timeout=10000)

@@ -8,6 +8,7 @@ and failed chunks that came with them.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -34,6 +35,29 @@ if TYPE_CHECKING:
 # What the worker reports is shown this often: one table update and repaint per refresh.
 FLUSH_INTERVAL_MS = 100
 TEST_TIMEOUT_CAP = 30.0  # seconds: a connection test answers quickly or says why not
+
+
+class _CancelHandle:
+    """Lets the GUI thread cancel a request whose transport the worker thread makes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._target: Callable[[], None] | None = None
+        self.cancelled = False
+
+    def attach(self, cancel: Callable[[], None]) -> None:
+        with self._lock:
+            self._target = cancel
+            cancelled = self.cancelled
+        if cancelled:
+            cancel()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            target = self._target
+        if target is not None:
+            target()
 
 
 class RunView(Protocol):
@@ -83,6 +107,7 @@ class RunController(QObject):
         self._worker: GenerationWorker | None = None
         self._test_thread: QThread | None = None
         self._test_worker: CallWorker | None = None
+        self._test_cancel: _CancelHandle | None = None
         self._pending: list[QAPair] = []
         self._received = 0
         self._failed: list[ChunkOutcome] = []
@@ -298,6 +323,8 @@ class RunController(QObject):
         """Stop any run and wait for every worker thread (before the window goes away)."""
         if self._worker is not None and isValid(self._worker):
             self._worker.cancel()
+        if self._test_cancel is not None:
+            self._test_cancel.cancel()  # a test cut short, not waited out
         for thread in (self._thread, self._test_thread):
             if thread is not None and isValid(thread):
                 thread.wait()
@@ -323,25 +350,35 @@ class RunController(QObject):
             return
         key = self._commit_key()
         timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
+        handle = _CancelHandle()
 
         def check() -> Any:
+            # httpx loads here, on the worker thread, on the first test: not at start-up.
             from qagen_desktop.core.client import check_connection
+            from qagen_desktop.ui.cancellable_transport import CancellableTransport
 
-            return check_connection(endpoint, key, timeout=timeout)
+            transport = CancellableTransport(endpoint.chat_url())
+            handle.attach(transport.cancel)
+            return check_connection(endpoint, key, timeout=timeout, transport=transport)
 
         worker = CallWorker(check, secret=key)
         worker.succeeded.connect(self._test_verdict)
         worker.error.connect(partial(pane.show_verdict, False))
         pane.set_testing(True)
+        self._test_cancel = handle
         self._test_worker = worker
         self._test_thread = start_in_thread(worker, self._test_thread_finished)
 
     @Slot(object)
     def _test_verdict(self, verdict: Any) -> None:
+        if self._test_cancel is not None and self._test_cancel.cancelled:
+            self.view.endpoint_pane.show_verdict(False, "Connection test cancelled.")
+            return
         self.view.endpoint_pane.show_verdict(bool(verdict.ok), str(verdict.message))
 
     @Slot()
     def _test_thread_finished(self) -> None:
         self._test_thread = None
         self._test_worker = None
+        self._test_cancel = None
         self.view.endpoint_pane.set_testing(False)
