@@ -216,3 +216,21 @@ class KeyFieldStandIn:
 
     def show_key_notice(self, message: str) -> None:
         self.notices.append(message)
+
+
+def test_recovery_asks_before_it_replaces_unsaved_pairs_and_cancel_keeps_both(
+    qtbot: QtBot, journal_dir: Path
+) -> None:
+    crashed = Journal(journal_dir)
+    crashed.record_insert(0, _pairs(3))
+    crashed.close()
+    dialogs = ScriptedDialogs(restore=True, unsaved=Unsaved.CANCEL)
+    document = make_document(qtbot, journal_dir, dialogs)
+    document.insert_rows(0, [QAPair("Typed already?", "Yes.")])
+    recovery = RecoveryController(document, dialogs, find_orphans=lambda: find_orphans(journal_dir))
+
+    recovery.offer()
+
+    assert dialogs.asked == ["restore 3", "unsaved 1"]
+    assert [p.question for p in document.model.pairs] == ["Typed already?"]
+    assert crashed.path is not None and crashed.path.exists()  # still offered next time

@@ -108,6 +108,8 @@ class RecoveryController(QObject):
             session.discard()
             return False
         document = self._document
+        if not document.confirm_discard():
+            return False  # The pairs on screen stay; the journal is offered again next time.
         document.replace(pairs, base=None, path=path)
         # The restored pairs are this session's changes now: journaled before the old file goes.
         if adopt:
