@@ -8,6 +8,7 @@ and failed chunks that came with them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 import time
 from collections.abc import Callable
@@ -130,11 +131,16 @@ class RunController(QObject):
     def running(self) -> bool:
         return self._thread is not None
 
-    def _build_run(self, endpoint: Endpoint, api_key: str | None, total_pairs: int) -> RunConfig:
-        """The run's whole configuration, from the settings and the view: built here only."""
+    @staticmethod
+    def _build_run(
+        settings: Settings, endpoint: Endpoint, api_key: str | None, total_pairs: int
+    ) -> RunConfig:
+        """The run's whole configuration, from the settings and the view: built here only.
+
+        Called on the worker's thread (see GenerationWorker), with a copy of the settings.
+        """
         from qagen_desktop.core.generation import RunConfig
 
-        settings = self.settings
         return RunConfig(
             endpoint=endpoint,
             api_key=api_key,
@@ -165,7 +171,10 @@ class RunController(QObject):
             return
         key = self._commit_key()
         self._store_settings()
-        worker = GenerationWorker(self._build_run(endpoint, key, view.pairsSpin.value()), text)
+        # A copy: the worker reads it while the GUI thread goes on changing its own settings.
+        snapshot = copy.deepcopy(self.settings)
+        build = partial(self._build_run, snapshot, endpoint, key, view.pairsSpin.value())
+        worker = GenerationWorker(build, text)
         worker.runStarted.connect(self._run_started_with)
         worker.pairsReceived.connect(self._pairs_received)
         worker.chunkFinished.connect(self._chunk_finished)
