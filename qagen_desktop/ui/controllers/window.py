@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence
@@ -25,6 +26,9 @@ from qagen_desktop.ui.controllers.run import RunController
 from qagen_desktop.ui.dialogs import WindowDialogs
 from qagen_desktop.ui.main_view import MainView
 from qagen_desktop.ui.table.results_model import QUESTION
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.datasets import LoadedDataset
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +149,10 @@ class WindowController(QObject):
     def _restored(self, count: int) -> None:
         self.view.statusBar().showMessage(f"Restored {count:,} unsaved pairs.", 10000)
 
-    def _show_opened_options(self, loaded: object) -> None:
+    def _show_opened_options(self, loaded: LoadedDataset) -> None:
         pane = self.view.results_pane
-        pane.exportFormatCombo.setCurrentText(str(getattr(loaded, "format", "qa")))
-        pane.includeContextCheck.setChecked(bool(getattr(loaded, "include_context", False)))
+        pane.exportFormatCombo.setCurrentText(loaded.format)
+        pane.includeContextCheck.setChecked(loaded.include_context)
 
     # Editing --------------------------------------------------------------------------------------
 
