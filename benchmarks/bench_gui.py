@@ -52,15 +52,15 @@ meter = StallMeter()
 app.processEvents()
 meter.start()
 started = time.perf_counter()
-window.controller.generate()
-while window.controller.running:
+window.controller.run.generate()
+while window.controller.run.running:
     app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
 elapsed = time.perf_counter() - started
 longest = meter.stop()
 print(json.dumps({"longest_ms": longest * 1000, "rows": window.model.rowCount(),
                   "chunks": window.progressBar.maximum(), "seconds": elapsed,
                   "ticks": meter.ticks}), flush=True)
-window.controller.dirty = False
+window.controller.document.dirty = False
 window.close()
 """
 
@@ -97,7 +97,7 @@ for value in range(0, bar.maximum() + 1, max(bar.pageStep(), 1) * 50):
 paging = time.perf_counter() - t
 
 t = time.perf_counter()
-window.controller.write(copy)
+window.controller.document.write(copy)
 saved = time.perf_counter() - t
 
 t = time.perf_counter()

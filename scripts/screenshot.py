@@ -152,7 +152,7 @@ def capture(out: Path) -> None:
         if not image.save(str(out), "PNG"):
             raise SystemExit(f"could not write {out}")
         print(f"wrote {out} ({image.width()}x{image.height()})")
-        window.controller.dirty = False  # an example: nothing to save on close
+        window.controller.document.dirty = False  # an example: nothing to save on close
         window.close()
         app.quit()
 

@@ -1,22 +1,31 @@
 """Shared test set-up: every test runs with its own user folders and no real keyring.
 
 Nothing here touches the user's real config, data, cache or state folders, nor the network.
+The window tests' fixtures (a shown window, answered dialogs, a thread-leak check) are here too;
+Qt loads only for the tests that use them.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
+import sys
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from qagen_process import CONTEXT
 
 if TYPE_CHECKING:
     from fake_server import FakeLLMServer
+    from pytestqt.qtbot import QtBot
+    from ui_support import Dialogs
 
-pytest_plugins = ["fake_server"]
+    from qagen_desktop.ui.main_window import MainWindow
+
+pytest_plugins = ["fake_server", "secret_service"]
 
 # Before anything imports Qt: no screen is needed for the window tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -60,6 +69,69 @@ def ctx(tmp_path: Path) -> Path:
     path = tmp_path / "ctx.txt"
     path.write_text(CONTEXT, encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_qthreads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail a test that leaves a QThread running (after napari's ``_dangling_qthreads``).
+
+    Armed wherever Qt is loaded: a test of the core alone does not load it for this.
+    """
+    if "PySide6.QtCore" not in sys.modules:
+        yield
+        return
+    from PySide6.QtCore import QThread
+
+    started: weakref.WeakKeyDictionary[QThread, str] = weakref.WeakKeyDictionary()
+    original_start = QThread.start
+
+    def start(self: QThread, *args: Any) -> None:
+        caller = inspect.stack()[1]
+        started[self] = f"{caller.filename}:{caller.lineno}"
+        original_start(self, *args)
+
+    monkeypatch.setattr(QThread, "start", start)
+    yield
+    running = []
+    for thread, where in list(started.items()):
+        try:
+            if thread.isRunning():
+                running.append(where)
+        except RuntimeError:
+            pass  # Deleted (deleteLater ran): it stopped.
+    if running:
+        pytest.fail(f"QThreads still running after the test, started at: {running}")
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    """No modal message box ever blocks a test: each is answered and recorded."""
+    from PySide6.QtWidgets import QMessageBox
+    from ui_support import Dialogs
+
+    answers = Dialogs()
+    monkeypatch.setattr(QMessageBox, "question", answers.question)
+    monkeypatch.setattr(QMessageBox, "warning", answers.warning)
+    monkeypatch.setattr(QMessageBox, "information", answers.information)
+    return answers
+
+
+@pytest.fixture
+def window(qtbot: QtBot, dialogs: Dialogs) -> Iterator[MainWindow]:
+    """A shown main window built from the (temporary) default settings locations."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from qagen_desktop.ui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    # Deleted, not only closed: windows left over from earlier tests would slow later ones.
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 _FIGURES: list[str] = []

@@ -1,6 +1,6 @@
 """A private, unlocked Secret Service (D-Bus session bus + gnome-keyring) for keyring tests.
 
-Import the fixture into a test module (``from secret_service import secret_service``). It yields
+conftest.py loads it as a plugin, so a test asks for ``secret_service`` by name. It yields
 the environment a subprocess needs to use that keyring; nothing touches the user's own keyring.
 Without the daemons the tests skip with the reason, except on CI (``CI=true``), where the daemons
 are installed and their absence is a failure.

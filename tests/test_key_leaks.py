@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from fake_server import FakeLLMServer, Reply
 from qagen_process import Done, run_qagen
-from secret_service import secret_service  # noqa: F401  (fixture)
 
 from qagen_desktop.core.endpoint import Endpoint
 
@@ -122,7 +121,7 @@ def test_no_warning_for_a_loopback_server(ctx: Path, tmp_path: Path) -> None:
 
 @pytest.mark.keyring
 def test_key_from_the_keyring_is_used_and_never_written_to_settings(
-    secret_service: dict[str, str],  # noqa: F811
+    secret_service: dict[str, str],
     ctx: Path,
     tmp_path: Path,
     user_dirs: dict[str, Path],

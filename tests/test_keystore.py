@@ -12,7 +12,7 @@ import keyring.backends.chainer
 import keyring.backends.fail
 import keyring.backends.null
 import pytest
-from secret_service import secret_service  # noqa: F401  (fixture)
+from memory_keyring import MemoryKeyring
 
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.keystore import SERVICE, KeyStore
@@ -20,26 +20,7 @@ from qagen_desktop.core.keystore import SERVICE, KeyStore
 SENTINEL = "sk-SENTINEL-keystore-7f3a9c"
 
 
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    """A working backend kept in memory."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.saved: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.saved.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.saved[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.saved.pop((service, username), None)
-
-
-class _LockedKeyring(_MemoryKeyring):
+class _LockedKeyring(MemoryKeyring):
     """A backend whose collection is locked: every call fails."""
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -73,7 +54,7 @@ def test_chainer_with_nothing_to_chain_is_unavailable() -> None:
 
 def test_chainer_with_a_working_backend_is_available() -> None:
     class OneChainer(keyring.backends.chainer.ChainerBackend):
-        backends = [_MemoryKeyring()]  # type: ignore[assignment]  # noqa: RUF012
+        backends = [MemoryKeyring()]  # type: ignore[assignment]  # noqa: RUF012
 
     assert KeyStore(OneChainer()).available is True
 
@@ -92,7 +73,7 @@ def test_default_backend_in_tests_is_the_fail_backend() -> None:
 
 
 def test_working_backend_saves_under_the_service_and_endpoint() -> None:
-    backend = _MemoryKeyring()
+    backend = MemoryKeyring()
     store = KeyStore(backend)
     key_id = Endpoint(url="https://api.example.com/v1").key_id()
     assert store.available is True
@@ -131,7 +112,7 @@ def _run(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.keyring
 def test_key_saved_in_one_process_is_read_in_another(
-    secret_service: dict[str, str],  # noqa: F811
+    secret_service: dict[str, str],
     user_dirs: dict[str, Path],
 ) -> None:
     key_id = Endpoint(url="https://api.example.com/v1").key_id()

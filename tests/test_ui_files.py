@@ -1,7 +1,5 @@
 """Files through the window: open and save in every format, unsaved changes, recent files, the
 context file, and the table's editing (undo, redo, delete, filter)."""
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads, window  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.datasets import save_dataset
@@ -268,7 +266,7 @@ def test_cell_edits_and_added_rows_undo(qtbot: QtBot, window: MainWindow) -> Non
     qtbot.waitUntil(lambda: window.model.pairs[2].question == "Typed question?")
     assert window.model.pairs[0].answer == "A sharper answer."
 
-    undo = window.controller.undo_stack
+    undo = window.controller.document.undo_stack
     undo.undo()  # the typed question
     undo.undo()  # the added row
     undo.undo()  # the edit
@@ -376,6 +374,6 @@ def test_an_answer_is_edited_over_several_lines(qtbot: QtBot, window: MainWindow
     qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not pane.is_editing())
     assert window.model.pairs[1].answer == "First line.\nSecond line."
-    assert not window.controller.running
-    window.controller.undo_stack.undo()
+    assert not window.controller.run.running
+    window.controller.document.undo_stack.undo()
     assert window.model.pairs[1].answer.startswith("Answer 1")

@@ -1,7 +1,5 @@
 """The window driven by its object names against the loopback server: generate, cancel, errors,
 and the key with no keyring."""
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter, dialogs, no_dangling_qthreads, window  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.endpoint import Endpoint
@@ -74,7 +73,7 @@ def set_up_long_run(qtbot: QtBot, window: MainWindow, url: str) -> None:
 
 
 def wait_until_idle(qtbot: QtBot, window: MainWindow, timeout: int = 20000) -> None:
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=timeout)
+    qtbot.waitUntil(lambda: not window.controller.run.running, timeout=timeout)
 
 
 @pytest.fixture
@@ -188,7 +187,7 @@ def test_escape_cancels_a_run_but_only_closes_a_cell_editor_while_editing(
         assert pane.is_editing()
         qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Escape)
         assert not pane.is_editing()
-        assert window.controller.running
+        assert window.controller.run.running
 
         qtbot.keyClick(pane.table, Qt.Key.Key_Escape)
         wait_until_idle(qtbot, window, timeout=5000)
@@ -257,7 +256,7 @@ def test_without_a_keyring_a_typed_key_is_used_and_the_user_told_once(
     notice = child(window, QLabel, "keyNoticeLabel")
     assert isinstance(notice, QLabel)
     assert notice.isVisible() and "session" in notice.text()
-    assert window.controller.keyring_notices == 1
+    assert window.controller.keys.keyring_notices == 1
     window.controller.save_settings()
     for folder in user_dirs.values():
         for path in folder.rglob("*"):
@@ -297,7 +296,7 @@ def test_test_connection_reports_in_one_line(
 def test_a_bad_url_is_explained_before_any_request(qtbot: QtBot, window: MainWindow) -> None:
     set_up_run(qtbot, window, "localhost:5272/v1", LONG_TEXT, 5)
     window.actionGenerate.trigger()
-    assert not window.controller.running
+    assert not window.controller.run.running
     assert "http://" in window.results_pane.messageLabel.text()
 
 
@@ -309,7 +308,7 @@ def test_closing_mid_run_stops_the_run_and_asks_about_the_pairs(
         window.actionGenerate.trigger()
         qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
         assert window.close()  # waits for the worker thread: no "destroyed while running"
-    assert not window.controller.running
+    assert not window.controller.run.running
     assert "pairs before they are closed" in dialogs.texts("question")[0]
 
 
@@ -319,8 +318,45 @@ def test_keyboard_runs_and_cancels_a_generation(qtbot: QtBot, window: MainWindow
         editor = window.context_pane.contextEdit
         editor.setFocus()
         qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-        assert window.controller.running
+        assert window.controller.run.running
         qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
         qtbot.keyClick(editor, Qt.Key.Key_Escape)
         wait_until_idle(qtbot, window, timeout=5000)
     assert 0 < window.model.rowCount() < 40
+
+
+def test_closing_mid_run_asks_first_and_cancel_lets_the_run_finish(
+    qtbot: QtBot, window: MainWindow, dialogs: Dialogs
+) -> None:
+    with FakeLLMServer(latency=0.2) as server:
+        set_up_long_run(qtbot, window, server.url)
+        window.actionGenerate.trigger()
+        qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=20000)
+        dialogs.answer = QMessageBox.StandardButton.Cancel
+
+        assert not window.close()
+
+        assert "pairs before they are closed" in dialogs.texts("question")[0]
+        assert window.controller.run.running  # the answer came before any cancel
+        wait_until_idle(qtbot, window, timeout=60000)
+    assert window.model.rowCount() == 40
+    dialogs.answer = QMessageBox.StandardButton.Discard
+
+
+def test_closing_during_a_connection_test_cancels_the_request(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    with FakeLLMServer(latency=120) as server:
+        set_up_run(qtbot, window, server.url, LONG_TEXT, 5)
+        window.endpoint_pane.timeoutSpin.setValue(5)
+        window.actionTestConnection.trigger()
+        qtbot.waitUntil(lambda: server.in_flight == 1, timeout=10000)
+
+        assert window.close()
+
+        # Cut, not waited out: the verdict is the cancel, not the timeout; the server sees the
+        # client go away while its reply is still 120 s off.
+        verdict = child(window, QLabel, "verdictLabel")
+        assert isinstance(verdict, QLabel)
+        assert verdict.text() == "Connection test cancelled."
+        qtbot.waitUntil(lambda: server.in_flight == 0, timeout=10000)

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from fake_server import FakeLLMServer
+from memory_keyring import MemoryKeyring
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs
 
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.keystore import KeyStore
 from qagen_desktop.ui.main_window import MainWindow
 
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
-
 pytestmark = OFFSCREEN_NOISE
-
-
-class MemoryKeyring:
-    """A keyring backend in a dict (keyring's backend methods)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.saved: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, user: str) -> str | None:
-        return self.saved.get((service, user))
-
-    def set_password(self, service: str, user: str, password: str) -> None:
-        self.saved[(service, user)] = password
-
-    def delete_password(self, service: str, user: str) -> None:
-        self.saved.pop((service, user), None)
 
 
 @pytest.fixture
@@ -78,8 +59,8 @@ def test_generating_before_the_key_loaded_uses_the_saved_key_and_keeps_it(
     window = make_window(qtbot, keyring_backend, server.url)
     window.context_pane.set_text("The Danube flows through ten countries. " * 30)
     window.pairsSpin.setValue(2)
-    window.controller.generate()  # at once: before the delayed keyring load
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=10000)
+    window.controller.run.generate()  # at once: before the delayed keyring load
+    qtbot.waitUntil(lambda: not window.controller.run.running, timeout=10000)
     assert window.model.rowCount() == 2
     assert keyring_backend.saved[("qagen-desktop", key_id(server.url))] == "sk-saved"
     window.close()
@@ -91,7 +72,7 @@ def test_a_committed_key_is_saved_per_endpoint_and_follows_the_url(
     first, second = "http://127.0.0.1:9/v1", "http://127.0.0.1:10/v1"
     keyring_backend.saved[("qagen-desktop", key_id(second))] = "sk-second"
     window = make_window(qtbot, keyring_backend, first)
-    qtbot.waitUntil(lambda: window.controller._key_loaded_for is not None)
+    qtbot.waitUntil(lambda: window.controller.keys.loaded_for is not None)
     key = window.endpoint_pane.apiKeyEdit
     qtbot.keyClicks(key, "sk-first")
     qtbot.keyClick(key, Qt.Key.Key_Return)
@@ -101,7 +82,7 @@ def test_a_committed_key_is_saved_per_endpoint_and_follows_the_url(
     url.setText(second)
     window.endpoint_pane.endpointChanged.emit()
     assert window.endpoint_pane.api_key() == "sk-second"
-    assert window.controller.keyring_notices == 0
+    assert window.controller.keys.keyring_notices == 0
     window.close()
 
 
@@ -117,10 +98,10 @@ def test_a_key_from_api_key_is_used_but_never_saved(
     qtbot.waitUntil(lambda: window.endpoint_pane.api_key() == "sk-saved")
     window.context_pane.set_text("The Danube flows through ten countries. " * 30)
     window.pairsSpin.setValue(2)
-    window.controller.generate()
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=10000)
+    window.controller.run.generate()
+    qtbot.waitUntil(lambda: not window.controller.run.running, timeout=10000)
     assert window.model.rowCount() == 2
-    window.controller.dirty = False
+    window.controller.document.dirty = False
     window.close()
     assert keyring_backend.saved == {}
 
@@ -141,10 +122,40 @@ def test_a_key_typed_in_the_window_is_kept_out_of_the_log(
     try:
         window = make_window(qtbot, keyring_backend, "http://127.0.0.1:9/v1")
         qtbot.keyClicks(window.endpoint_pane.apiKeyEdit, "sk-typed-4f9e2c")
-        window.controller.commit_key()
+        window.controller.keys.commit_key()
         logger.warning("the server echoed the header: Authorization: sk-typed-4f9e2c")
         logger.warning("and the key alone: sk-typed-4f9e2c.")
     finally:
         logger.removeHandler(handler)
     assert "sk-typed-4f9e2c" not in written.getvalue()
     assert written.getvalue().count("[redacted]") == 2
+
+
+@pytest.mark.parametrize("switch", ["committed", "not committed"])
+def test_switching_to_an_endpoint_with_no_saved_key_sends_it_no_key(
+    qtbot: QtBot,
+    keyring_backend: MemoryKeyring,
+    server: FakeLLMServer,
+    dialogs: Dialogs,
+    switch: str,
+) -> None:
+    keyring_backend.saved[("qagen-desktop", key_id(server.url))] = "sk-saved"
+    window = make_window(qtbot, keyring_backend, server.url)
+    qtbot.waitUntil(lambda: window.endpoint_pane.api_key() == "sk-saved")
+    with FakeLLMServer() as other_host:
+        window.endpoint_pane.endpointEdit.setText(other_host.url)
+        if switch == "committed":
+            window.endpoint_pane.endpointChanged.emit()
+            assert window.endpoint_pane.api_key() == ""
+        window.context_pane.set_text("The Danube flows through ten countries. " * 30)
+        window.pairsSpin.setValue(2)
+        window.controller.run.generate()
+        qtbot.waitUntil(lambda: not window.controller.run.running, timeout=10000)
+        assert other_host.requests
+        for request in other_host.requests:
+            assert "authorization" not in request.headers and "api-key" not in request.headers
+            assert "sk-saved" not in json.dumps(request.body)
+    assert keyring_backend.saved[("qagen-desktop", key_id(server.url))] == "sk-saved"
+    assert ("qagen-desktop", key_id(other_host.url)) not in keyring_backend.saved
+    window.controller.document.dirty = False
+    window.close()

@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 from fake_server import FakeLLMServer
-from secret_service import secret_service  # noqa: F401
-
-# The fixture imported above is a parameter of the test: F811 is expected.
-# ruff: noqa: F811
 
 KEY = "sk-keyring-test-5d1f0c"
 
@@ -35,7 +31,7 @@ FIRST_WINDOW = textwrap.dedent(
     key = window.endpoint_pane.apiKeyEdit
     QTest.keyClicks(key, sys.argv[2])
     QTest.keyClick(key, Qt.Key.Key_Return)
-    print("notices", window.controller.keyring_notices, flush=True)
+    print("notices", window.controller.keys.keyring_notices, flush=True)
     window.close()
     """
 )
@@ -53,14 +49,14 @@ NEXT_WINDOW = textwrap.dedent(
     window.context_pane.set_text("The Nile flows north through eleven countries. " * 20)
     window.pairsSpin.setValue(3)
     loop = QEventLoop()
-    QTimer.singleShot(0, window.controller.generate)
+    QTimer.singleShot(0, window.controller.run.generate)
     window.model.rowsInserted.connect(lambda *a: window.model.rowCount() >= 3 and loop.quit())
     QTimer.singleShot(20000, loop.quit)
     loop.exec()
-    window.controller.wait_for_threads()
+    window.controller.run.wait_for_threads()
     print("key-loaded", window.endpoint_pane.api_key() == sys.argv[1], flush=True)
     print("rows", window.model.rowCount(), flush=True)
-    window.controller.dirty = False
+    window.controller.document.dirty = False
     window.close()
     """
 )

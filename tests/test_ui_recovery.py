@@ -14,15 +14,12 @@ import pytest
 from fake_server import FakeLLMServer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE, Dialogs, dialogs, no_dangling_qthreads  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, Dialogs
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.datasets import save_dataset
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.main_window import MainWindow
-
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
 
 pytestmark = OFFSCREEN_NOISE
 DRIVER = Path(__file__).with_name("ui_crash_driver.py")
@@ -38,7 +35,7 @@ def start_window(qtbot: QtBot) -> MainWindow:
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.controller.recovery_checked)
+    qtbot.waitUntil(lambda: window.controller.recovery.checked)
     return window
 
 
@@ -92,9 +89,9 @@ def test_edits_to_an_opened_dataset_come_back_on_top_of_the_file(
     first.results_pane.table.selectRow(0)
     first.controller.delete_rows()
     # Simulate the crash: the journal stays, the window goes without its close handling.
-    first.controller.journal.close()
-    first.controller.journal = type(first.controller.journal)()
-    first.controller.dirty = False
+    first.controller.document.journal.close()
+    first.controller.document.journal = type(first.controller.document.journal)()
+    first.controller.document.dirty = False
     [journal] = paths.recovery_dir().glob("*.jsonl")
     assert journal.stat().st_size < 2000  # a reference to the file, not its 1,000 rows
 
@@ -108,9 +105,9 @@ def test_edits_to_an_opened_dataset_come_back_on_top_of_the_file(
 def test_declining_the_restore_discards_the_journal(qtbot: QtBot, dialogs: Dialogs) -> None:
     first = start_window(qtbot)
     first.model.append_pairs([QAPair("Lost?", "Yes.")])
-    first.controller.journal.close()
-    first.controller.journal = type(first.controller.journal)()
-    first.controller.dirty = False
+    first.controller.document.journal.close()
+    first.controller.document.journal = type(first.controller.document.journal)()
+    first.controller.document.dirty = False
 
     dialogs.answer = QMessageBox.StandardButton.Discard
     second = start_window(qtbot)
@@ -130,12 +127,12 @@ def test_pairs_are_journalled_as_they_arrive_even_before_the_table_shows_them(
     arrived = [QAPair(f"Arrived {i}?", f"Answer {i}.", 0, "The chunk.") for i in range(3)]
 
     def journalled() -> list[str]:
-        path = controller.journal.path
+        path = controller.document.journal.path
         assert path is not None
         return [p.question for p in replay(read_journal(path).records, lambda ref: [])]
 
     # The slot the run's pairsReceived signal drives; the table refreshes on a timer after.
-    controller._pairs_received(arrived)
+    controller.run._pairs_received(arrived)
     assert window.model.rowCount() == 2
     assert journalled() == [
         "Kept first?",

@@ -41,7 +41,7 @@ def main() -> int:
 
     window.model.rowsInserted.connect(shown)
     window.show()
-    QTimer.singleShot(0, window.controller.generate)
+    QTimer.singleShot(0, window.controller.run.generate)
     return app.exec()
 
 

@@ -3,8 +3,10 @@
 One JSONL file per window session under ``paths.recovery_dir()``. Each pair received and each
 edit, insertion or deletion is appended and flushed at once, so a crash (even SIGKILL) loses
 nothing that was on screen. An opened dataset is recorded as a reference to its file (path, size,
-modification time), not copied. A save or an explicit discard removes the file; a file left
-behind by a session that no longer runs is offered back at the next start.
+modification time and a hash of its bytes), not copied; replaying onto a file that changed since
+raises ``BaseChangedError`` rather than apply edits by row to what may be other pairs.
+A save or an explicit discard removes the file; a file left behind by a session that no longer
+runs is offered back at the next start.
 
 While a session runs it holds a lock on its journal, so a second window never offers to restore
 a journal that is still being written. The journal never holds the API key: only pairs.
@@ -13,6 +15,7 @@ a journal that is still being written. The journal never holds the API key: only
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -39,25 +42,58 @@ except ImportError:  # pragma: no cover - Windows
 
 @dataclass(frozen=True)
 class FileRef:
-    """A dataset file as it was when opened or saved: enough to tell whether it changed since."""
+    """A dataset file as it was when opened or saved: enough to tell whether it changed since.
+
+    ``sha256`` catches a change that keeps the size and the modification time (a copy with
+    ``cp -p``, a coarse clock); empty in journals written before it was recorded.
+    """
 
     path: str
     size: int
     mtime_ns: int
+    sha256: str = ""
 
     @classmethod
     def of(cls, path: str | os.PathLike[str]) -> FileRef:
         resolved = Path(path).resolve()
         info = resolved.stat()
-        return cls(str(resolved), info.st_size, info.st_mtime_ns)
+        return cls(str(resolved), info.st_size, info.st_mtime_ns, _file_hash(resolved))
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> FileRef:
+        return cls(
+            str(record["path"]),
+            int(record["size"]),
+            int(record["mtime_ns"]),
+            str(record.get("sha256", "")),
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "op": "base",
+            "path": self.path,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "sha256": self.sha256,
+        }
 
     def unchanged(self) -> bool:
-        """True when the file is still there with the same size and modification time."""
+        """True when the file is still there with the same size, modification time and bytes."""
         try:
             info = Path(self.path).stat()
+            if info.st_size != self.size or info.st_mtime_ns != self.mtime_ns:
+                return False
+            return not self.sha256 or _file_hash(Path(self.path)) == self.sha256
         except OSError:
             return False
-        return info.st_size == self.size and info.st_mtime_ns == self.mtime_ns
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class Journal:
@@ -111,9 +147,6 @@ class Journal:
         record = {"op": "set", "row": row, "column": column, "value": value}
         self._write(self._open(), [_line(record)])
 
-    def record_clear(self) -> None:
-        self._write(self._open(), [_line({"op": "clear"})])
-
     def adopt(self, session: RecoveredSession) -> None:
         """Continue from a recovered session: its records become this journal's first lines."""
         self.discard()
@@ -156,12 +189,7 @@ class Journal:
         header["created"] = time.time()
         lines = [_line(header)]
         if self._base is not None:
-            base = self._base
-            lines.append(
-                _line(
-                    {"op": "base", "path": base.path, "size": base.size, "mtime_ns": base.mtime_ns}
-                )
-            )
+            lines.append(_line(self._base.to_record()))
         self._write(handle, lines)
         return handle
 
@@ -187,16 +215,12 @@ class RecoveredSession:
         ref = None
         for record in self.records:
             if record.get("op") == "base":
-                ref = FileRef(str(record["path"]), int(record["size"]), int(record["mtime_ns"]))
-            elif record.get("op") == "clear":
-                ref = None
+                ref = FileRef.from_record(record)
         return ref
 
     @property
     def has_changes(self) -> bool:
-        return any(
-            record.get("op") in ("insert", "remove", "set", "clear") for record in self.records
-        )
+        return any(record.get("op") in ("insert", "remove", "set") for record in self.records)
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -254,6 +278,10 @@ def find_orphans(folder: Path | None = None) -> list[RecoveredSession]:
 class BaseChangedError(Exception):
     """The dataset file a journal started from is gone or was changed since."""
 
+    def __init__(self, ref: FileRef) -> None:
+        super().__init__(f"{ref.path} changed since its unsaved edits were recorded")
+        self.ref = ref
+
 
 def replay(
     records: Iterable[dict[str, Any]],
@@ -261,23 +289,23 @@ def replay(
 ) -> list[QAPair]:
     """The list of pairs a journal's records describe.
 
-    ``load_base`` reads the dataset file a ``base`` record refers to.
+    ``load_base`` reads the dataset file a ``base`` record refers to. Raises BaseChangedError
+    when that file is gone or changed: its rows may no longer be the pairs the edits were for.
     """
     pairs: list[QAPair] = []
     sources: dict[int, str] = {}
     for record in records:
         op = record.get("op")
         if op == "base":
-            pairs = list(load_base(FileRef(record["path"], record["size"], record["mtime_ns"])))
+            ref = FileRef.from_record(record)
+            if not ref.unchanged():
+                raise BaseChangedError(ref)
+            pairs = list(load_base(ref))
         elif op == "src":
             sources[int(record["id"])] = str(record["text"])
         elif op == "insert":
             row = min(max(int(record["row"]), 0), len(pairs))
-            new = [
-                QAPair(str(q), str(a), chunk, sources.get(src, "") if src is not None else "")
-                for q, a, chunk, src in record["pairs"]
-            ]
-            pairs[row:row] = new
+            pairs[row:row] = _inserted_pairs(record, sources)
         elif op == "remove":
             row = int(record["row"])
             del pairs[row : row + int(record["count"])]
@@ -285,9 +313,31 @@ def replay(
             row = int(record["row"])
             if 0 <= row < len(pairs) and record.get("column") in COLUMNS:
                 setattr(pairs[row], record["column"], str(record["value"]))
-        elif op == "clear":
-            pairs = []
     return pairs
+
+
+def journal_pairs(records: Iterable[dict[str, Any]]) -> list[QAPair]:
+    """Every pair a journal itself holds (received or added), in the order recorded.
+
+    What can still be offered when the base file changed: these pairs do not depend on it.
+    Edits to them are not applied (their rows count the base file's pairs too).
+    """
+    pairs: list[QAPair] = []
+    sources: dict[int, str] = {}
+    for record in records:
+        op = record.get("op")
+        if op == "src":
+            sources[int(record["id"])] = str(record["text"])
+        elif op == "insert":
+            pairs.extend(p for p in _inserted_pairs(record, sources) if p.question or p.answer)
+    return pairs
+
+
+def _inserted_pairs(record: dict[str, Any], sources: dict[int, str]) -> list[QAPair]:
+    return [
+        QAPair(str(q), str(a), chunk, sources.get(src, "") if src is not None else "")
+        for q, a, chunk, src in record["pairs"]
+    ]
 
 
 def _line(record: dict[str, Any]) -> bytes:

@@ -1,15 +1,26 @@
-"""Start the window: the QApplication, its name and icon, the main window and the event loop."""
+"""The window's composition root: the QApplication, the settings, keyring and controllers.
+
+``wire_window`` builds the controllers for a view and connects them; nothing else builds one, so
+the view and the controllers never import each other.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from qagen_desktop import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.settings import Settings
+    from qagen_desktop.ui.controllers.keys import KeyStoreLike
+    from qagen_desktop.ui.controllers.window import WindowController
+    from qagen_desktop.ui.main_view import MainView
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +66,73 @@ def make_application(argv: list[str]) -> QApplication:
     return app
 
 
+def wire_window(
+    view: MainView,
+    *,
+    settings: Settings | None = None,
+    keystore: KeyStoreLike | None = None,
+) -> WindowController:
+    """Build the controllers for ``view`` and connect them to it.
+
+    ``settings`` default to the settings file with the environment (API_ENDPOINT, API_KEY,
+    MODEL) applied; ``keystore`` to the OS keyring, made once the window has painted.
+    """
+    from PySide6.QtGui import QUndoStack
+
+    from qagen_desktop.core.settings import Environment, load_settings
+    from qagen_desktop.ui.controllers.document import DocumentController
+    from qagen_desktop.ui.controllers.keys import KeyController
+    from qagen_desktop.ui.controllers.recovery import RecoveryController
+    from qagen_desktop.ui.controllers.run import RunController
+    from qagen_desktop.ui.controllers.window import WindowController
+    from qagen_desktop.ui.dialogs import WindowDialogs
+
+    environment = Environment.read()
+    if settings is None:
+        settings = environment.apply(load_settings())
+    dialogs = WindowDialogs(view)
+    status = view.statusBar()
+    keys = KeyController(
+        view.endpoint_pane,
+        keystore=keystore,
+        env_key=environment.api_key,
+        tell=lambda message: status.showMessage(message, 15000),
+        parent=view,
+    )
+    document = DocumentController(
+        view.model, QUndoStack(view), dialogs, lambda: window.export_options(), parent=view
+    )
+    run_controller = RunController(
+        view,
+        document,
+        settings,
+        commit_key=keys.commit_key,
+        store_settings=lambda: window.store_view_settings(),
+        save_settings=lambda: window.save_settings(),
+        show_info=dialogs.inform,
+        parent=view,
+    )
+    recovery = RecoveryController(document, dialogs, parent=view)
+    window = WindowController(
+        view,
+        settings,
+        dialogs,
+        document=document,
+        run=run_controller,
+        keys=keys,
+        recovery=recovery,
+    )
+    document.dialog_folder = window.dialog_folder
+    return window
+
+
 def run(argv: list[str]) -> int:
     """Show the main window and run the event loop; returns the exit status."""
     app = make_application(argv)
     # Imported after the QApplication exists so the window's modules load while nothing is shown.
-    from qagen_desktop.ui.main_window import MainWindow
+    from qagen_desktop.ui.main_view import MainView
 
-    window = MainWindow()
+    window = MainView()
+    wire_window(window)  # The controllers are the window's children: they live as long as it.
     window.show()
     return app.exec()

@@ -1,231 +1,28 @@
-"""The main window: panes, menus, shortcuts and status bar. Behaviour lives in the controller."""
+"""``MainWindow``: the window's view with its controllers, as ``MainWindow()`` promises.
+
+The view (``main_view.MainView``) builds no controller; this subclass asks the composition root
+(``app.wire_window``) for them, so ``MainWindow()`` alone is the working window.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from typing import TYPE_CHECKING
 
-from qagen_desktop import APP_NAME
-from qagen_desktop.core.settings import Environment, Settings, load_settings
-from qagen_desktop.ui.controllers.window import WindowController
-from qagen_desktop.ui.panes.context_pane import ContextPane
-from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
-from qagen_desktop.ui.panes.results_pane import ResultsPane
-from qagen_desktop.ui.table.results_model import ResultsModel
-from qagen_desktop.ui.widgets import name_widget
+from qagen_desktop.ui.app import wire_window
+from qagen_desktop.ui.main_view import MainView
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.settings import Settings
+    from qagen_desktop.ui.controllers.keys import KeyStoreLike
 
 
-class MainWindow(QMainWindow):
-    """Endpoint settings on the left; the context and, below it, the results on the right.
-
-    Built from the default settings locations; ``keystore`` (a KeyStore) is for tests that bring
-    their own keyring backend.
+class MainWindow(MainView):
+    """The main window, wired. Built from the default settings locations unless given others;
+    ``keystore`` is for tests that bring their own keyring backend.
     """
 
-    def __init__(self, *, settings: Settings | None = None, keystore: object = None) -> None:
+    def __init__(
+        self, *, settings: Settings | None = None, keystore: KeyStoreLike | None = None
+    ) -> None:
         super().__init__()
-        environment = Environment.read()
-        if settings is None:
-            settings = environment.apply(load_settings())
-        self.setObjectName("mainWindow")
-        self.setAccessibleName(APP_NAME)
-
-        self.model = ResultsModel(parent=self)
-        self.endpoint_pane = EndpointPane()
-        self.context_pane = ContextPane()
-        self.results_pane = ResultsPane(self.model)
-        self._build_run_bar()
-        self._build_layout()
-        self._build_actions()
-        self._build_status_bar()
-
-        self.controller = WindowController(
-            self, settings, env_key=environment.api_key, keystore=keystore
-        )
-        self._restore_layout(settings)
-        self._recovery_offered = False
-
-    # Building ---------------------------------------------------------------------------------
-
-    def _build_run_bar(self) -> None:
-        self.pairsSpin = name_widget(QSpinBox(), "pairsSpin", "Number of pairs")
-        self.pairsSpin.setRange(1, 1_000_000)
-        self.pairsSpin.setToolTip("How many question-answer pairs to generate from the text")
-        self.generateButton = name_widget(QPushButton("Generate"), "generateButton", "Generate")
-        self.generateButton.setDefault(True)
-        self.generateButton.setToolTip("Generate pairs from the text (Ctrl+Return)")
-        self.cancelButton = name_widget(QPushButton("Cancel"), "cancelButton", "Cancel generation")
-        self.cancelButton.setToolTip("Stop and keep the pairs received so far (Esc)")
-        self.cancelButton.setEnabled(False)
-        self.progressBar = name_widget(QProgressBar(), "progressBar", "Chunks done")
-        self.progressBar.setRange(0, 1)
-        self.progressBar.setValue(0)
-        self.progressBar.setFormat("%v of %m chunks")
-        # No count to show before the first run ("0 of 1 chunks" would mean nothing).
-        self.progressBar.setTextVisible(False)
-
-        bar = QWidget()
-        layout = QHBoxLayout(bar)
-        layout.setContentsMargins(0, 0, 0, 0)
-        pairs_label = QLabel("Pairs")
-        pairs_label.setBuddy(self.pairsSpin)
-        layout.addWidget(pairs_label)
-        layout.addWidget(self.pairsSpin)
-        layout.addWidget(self.generateButton)
-        layout.addWidget(self.cancelButton)
-        layout.addWidget(self.progressBar, 1)
-        self.run_bar = bar
-
-    def _build_layout(self) -> None:
-        left = QScrollArea()
-        left.setObjectName("endpointScroll")
-        left.setWidgetResizable(True)
-        left.setWidget(self.endpoint_pane)
-        left.setFrameShape(QScrollArea.Shape.NoFrame)
-        left.setMinimumWidth(300)
-
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.context_pane, 1)
-        top_layout.addWidget(self.run_bar)
-
-        self.workSplitter = QSplitter(Qt.Orientation.Vertical)
-        self.workSplitter.setObjectName("workSplitter")
-        self.workSplitter.addWidget(top)
-        self.workSplitter.addWidget(self.results_pane)
-        self.workSplitter.setStretchFactor(0, 2)
-        self.workSplitter.setStretchFactor(1, 3)
-
-        self.mainSplitter = QSplitter(Qt.Orientation.Horizontal)
-        self.mainSplitter.setObjectName("mainSplitter")
-        self.mainSplitter.addWidget(left)
-        self.mainSplitter.addWidget(self.workSplitter)
-        self.mainSplitter.setStretchFactor(0, 0)
-        self.mainSplitter.setStretchFactor(1, 1)
-        self.mainSplitter.setSizes([360, 900])
-        self.mainSplitter.setContentsMargins(8, 8, 8, 0)
-        self.setCentralWidget(self.mainSplitter)
-        self.resize(1280, 820)
-
-    def _action(self, name: str, text: str, shortcut: str | QKeySequence | None = None) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        return action
-
-    def _build_actions(self) -> None:
-        self.actionLoadContext = self._action("actionLoadContext", "Load &Context…", "Ctrl+L")
-        self.actionOpen = self._action("actionOpen", "&Open Dataset…", "Ctrl+O")
-        self.actionSave = self._action("actionSave", "&Save", "Ctrl+S")
-        self.actionSaveAs = self._action("actionSaveAs", "Save &As…", "Ctrl+Shift+S")
-        self.actionQuit = self._action("actionQuit", "&Quit", "Ctrl+Q")
-        self.actionGenerate = self._action("actionGenerate", "&Generate", "Ctrl+Return")
-        self.actionGenerate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.actionCancel = self._action("actionCancel", "&Cancel", "Esc")
-        self.actionCancel.setEnabled(False)
-        self.actionTestConnection = self._action("actionTestConnection", "&Test Connection")
-        self.actionAddRow = self._action("actionAddRow", "&Add Row", "Ctrl+Shift+N")
-        self.actionDeleteRows = self._action("actionDeleteRows", "&Delete Rows", "Del")
-        # Del deletes rows only where the table has focus; elsewhere it deletes characters.
-        self.actionDeleteRows.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.results_pane.table.addAction(self.actionDeleteRows)
-        self.actionClearResults = self._action("actionClearResults", "C&lear Results")
-
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.actionLoadContext)
-        file_menu.addSeparator()
-        file_menu.addAction(self.actionOpen)
-        self.recentMenu = file_menu.addMenu("Open &Recent")
-        self.recentMenu.setObjectName("recentMenu")
-        file_menu.addAction(self.actionSave)
-        file_menu.addAction(self.actionSaveAs)
-        file_menu.addSeparator()
-        file_menu.addAction(self.actionQuit)
-        self.editMenu = menu.addMenu("&Edit")
-        run_menu = menu.addMenu("&Run")
-        run_menu.addAction(self.actionGenerate)
-        run_menu.addAction(self.actionCancel)
-        run_menu.addSeparator()
-        run_menu.addAction(self.actionTestConnection)
-
-        self.actionQuit.triggered.connect(self.close)
-
-    def _build_status_bar(self) -> None:
-        status = self.statusBar()
-        status.setObjectName("statusBar")
-        self.pairsLabel = name_widget(QLabel("0 pairs"), "pairsLabel", "Pairs in the table")
-        self.tokensLabel = name_widget(QLabel(""), "tokensLabel", "Tokens used")
-        self.elapsedLabel = name_widget(QLabel(""), "elapsedLabel", "Elapsed time")
-        self.failedButton = name_widget(
-            QPushButton(""), "failedChunksButton", "Failed chunks: show reasons"
-        )
-        self.failedButton.setFlat(True)
-        self.failedButton.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.failedButton.setStyleSheet("color: #b3261e; text-decoration: underline;")
-        self.failedButton.hide()
-        # Room for the longest usual text: a count that grows does not re-layout the window.
-        metrics = self.fontMetrics()
-        self.pairsLabel.setMinimumWidth(metrics.horizontalAdvance("1,000,000 pairs") + 8)
-        self.tokensLabel.setMinimumWidth(metrics.horizontalAdvance("100,000,000 tokens") + 8)
-        self.elapsedLabel.setMinimumWidth(metrics.horizontalAdvance("100:00 elapsed") + 8)
-        for label in (self.pairsLabel, self.tokensLabel, self.elapsedLabel):
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        for widget in (self.failedButton, self.tokensLabel, self.elapsedLabel, self.pairsLabel):
-            status.addPermanentWidget(widget)
-
-    # Layout persistence -----------------------------------------------------------------------
-
-    def _restore_layout(self, settings: Settings) -> None:
-        saved = settings.window
-        for key, restore in (
-            ("geometry", self.restoreGeometry),
-            ("state", self.restoreState),
-            ("main_splitter", self.mainSplitter.restoreState),
-            ("work_splitter", self.workSplitter.restoreState),
-        ):
-            value = saved.get(key)
-            if isinstance(value, str) and value:
-                restore(QByteArray.fromBase64(value.encode("ascii")))
-
-    def layout_state(self) -> dict[str, str]:
-        """Geometry and splitter positions as base64 text for the settings file."""
-
-        def encoded(data: QByteArray) -> str:
-            return bytes(data.toBase64().data()).decode("ascii")
-
-        return {
-            "geometry": encoded(self.saveGeometry()),
-            "state": encoded(self.saveState()),
-            "main_splitter": encoded(self.mainSplitter.saveState()),
-            "work_splitter": encoded(self.workSplitter.saveState()),
-        }
-
-    # Events -----------------------------------------------------------------------------------
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._recovery_offered:
-            self._recovery_offered = True
-            # After the window is on screen: the question appears over it.
-            QTimer.singleShot(0, self.controller.offer_recovery)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.controller.close_requested():
-            event.accept()
-        else:
-            event.ignore()
+        self.controller = wire_window(self, settings=settings, keystore=keystore)

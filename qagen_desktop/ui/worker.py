@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from qagen_desktop.core.errors import QagenError, redact
 
 if TYPE_CHECKING:
-    from qagen_desktop.core.generation import ChunkOutcome, Generator, Usage
+    from qagen_desktop.core.generation import ChunkOutcome, Generator, RunConfig, Usage
     from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,10 @@ def error_message(exc: BaseException, secret: str | None = None) -> str:
 
 
 class GenerationWorker(QObject):
-    """Runs one ``Generator`` over a text; ``options`` are the fields of a ``RunConfig``.
+    """Runs one ``Generator`` over a text, with the ``RunConfig`` that ``build_config`` returns.
+
+    ``build_config`` is called here, on the worker's thread: the engine's modules (httpx among
+    them, most of a second to import) load off the GUI thread, which would stall on them.
 
     Signals: runStarted(chunks_total), pairsReceived(list[QAPair]),
     chunkFinished(ChunkOutcome, done, total), usageUpdated(Usage), notice(str),
@@ -53,13 +56,13 @@ class GenerationWorker(QObject):
 
     def __init__(
         self,
-        options: dict[str, Any],
+        build_config: Callable[[], RunConfig],
         text: str,
         *,
         generator_factory: Callable[..., Generator] | None = None,
     ) -> None:
         super().__init__()
-        self._options = options
+        self._build_config = build_config
         self._text = text
         self._factory = generator_factory
         self._lock = threading.Lock()
@@ -69,12 +72,14 @@ class GenerationWorker(QObject):
     @Slot()
     def run(self) -> None:
         result = None
+        secret: str | None = None
         try:
             # httpx and the engine load here, in the worker, on the first run: the window
             # shows without them.
             from qagen_desktop.core import generation
 
-            config = generation.RunConfig(**self._options)
+            config = self._build_config()
+            secret = config.api_key
             factory = self._factory or generation.Generator
             generator = factory(config, events=_events_for(self, generation.RunEvents))
             with self._lock:
@@ -84,7 +89,7 @@ class GenerationWorker(QObject):
                 generator.cancel()
             result = generator.run(self._text)
         except Exception as exc:
-            self.error.emit(error_message(exc, self._options.get("api_key")))
+            self.error.emit(error_message(exc, secret))
         finally:
             with self._lock:
                 self._generator = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QTextCursor
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from qagen_desktop.ui.widgets import name_widget
@@ -81,6 +81,19 @@ class ContextPane(QWidget):
 
     def set_text(self, text: str) -> None:
         self.contextEdit.setPlainText(text)
+        self.update_count()
+
+    def replace_text(self, text: str) -> None:
+        """Put ``text`` in place of the editor's, as one edit that Ctrl+Z takes back.
+
+        ``setPlainText`` would clear the undo history; an edit through a cursor keeps it.
+        """
+        cursor = self.contextEdit.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+        self.contextEdit.setTextCursor(cursor)
         self.update_count()
 
     def set_chunk_chars(self, chunk_chars: int) -> None:

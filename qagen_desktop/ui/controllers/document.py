@@ -1,0 +1,335 @@
+"""The window's document: its pairs, undo stack, recovery journal, file and unsaved state.
+
+No widget here: the model, the undo stack, a journal and the questions to ask the user are
+handed in, so every path that could lose a pair is tested without a window.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QModelIndex, QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.journal import FileRef, Journal
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.ui.table.edit_commands import (
+    EditCellCommand,
+    InsertRowsCommand,
+    RemoveRowsCommand,
+)
+from qagen_desktop.ui.table.results_model import FIELDS, SOURCE, ResultsModel
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.datasets import LoadedDataset
+
+log = logging.getLogger(__name__)
+
+DATASET_FILTER = "JSON Lines (*.jsonl *.json);;All files (*)"
+MAX_BAD_LINES_SHOWN = 15
+
+
+class Unsaved(enum.Enum):
+    """The user's answer to "save the unsaved pairs?"."""
+
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How the view says to write the dataset; ``selected_rows`` None means every pair."""
+
+    format: str
+    include_context: bool
+    system_message: str
+    selected_rows: list[int] | None = None
+
+
+class DocumentDialogs(Protocol):
+    """The questions the document asks the user (message boxes and file dialogs in the window)."""
+
+    def ask_open_path(self, title: str, filters: str) -> str | None: ...
+
+    def ask_save_path(self, suggested: str) -> str | None: ...
+
+    def ask_unsaved(self, count: int) -> Unsaved: ...
+
+    def confirm(self, title: str, text: str) -> bool: ...
+
+    def warn(self, title: str, text: str) -> None: ...
+
+
+class DocumentController(QObject):
+    """The pairs the window holds, and whether (and where) they are saved.
+
+    Signals: stateChanged() -- dirty or path changed; opened(LoadedDataset); status(str);
+    recentFile(str) -- a file was opened or saved.
+    """
+
+    stateChanged = Signal()
+    opened = Signal(object)
+    status = Signal(str)
+    recentFile = Signal(str)
+
+    def __init__(
+        self,
+        model: ResultsModel,
+        undo_stack: QUndoStack,
+        dialogs: DocumentDialogs,
+        export_options: Callable[[], ExportOptions],
+        *,
+        journal_factory: Callable[[], Journal] = Journal,
+        dialog_folder: Callable[[], str] = lambda: str(Path.home()),
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.undo_stack = undo_stack
+        self.journal = journal_factory()
+        self._dialogs = dialogs
+        self._export_options = export_options
+        self.dialog_folder = dialog_folder
+        self.current_path: Path | None = None
+        self.dirty = False
+        self.system_message: str | None = None
+        # Keys of the opened file's lines that its format does not keep: named before a save.
+        self.dropped_fields: list[str] = []
+        # Pairs a run has sent but the table does not show yet; drained before any save.
+        self.flush_pending: Callable[[], None] = lambda: None
+        self._journal_paused = False
+        self._journal_warned = False
+
+        model.edit_handler = self._edit_cell
+        model.rowsInserted.connect(self._rows_inserted)
+        model.rowsRemoved.connect(self._rows_removed)
+        model.dataChanged.connect(self._data_changed)
+
+    # Edits --------------------------------------------------------------------------------------
+
+    def _edit_cell(self, row: int, column: int, text: str) -> None:
+        self.undo_stack.push(EditCellCommand(self.model, row, column, text))
+
+    def insert_rows(self, row: int, pairs: list[QAPair]) -> None:
+        self.undo_stack.push(InsertRowsCommand(self.model, row, pairs))
+
+    def remove_rows(self, rows: list[int]) -> None:
+        if rows:
+            self.undo_stack.push(RemoveRowsCommand(self.model, rows))
+
+    def journal_arrivals(self, row: int, pairs: list[QAPair]) -> None:
+        """Record pairs a run sent at once, before they are shown: a crash loses none."""
+        self._journal_call(self.journal.record_insert, row, pairs)
+
+    def append_journaled(self, pairs: list[QAPair]) -> None:
+        """Show pairs already recorded by ``journal_arrivals``."""
+        self._journal_paused = True
+        try:
+            self.model.append_pairs(pairs)
+        finally:
+            self._journal_paused = False
+
+    # Model changes -> journal and unsaved state -------------------------------------------------
+
+    def _journal_call(self, method: Callable[..., None], *args: Any) -> None:
+        try:
+            method(*args)
+        except OSError as exc:
+            if not self._journal_warned:
+                self._journal_warned = True
+                self.status.emit(
+                    f"The recovery journal cannot be written ({exc.strerror}): save often."
+                )
+
+    def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if not self._journal_paused:
+            self._journal_call(
+                self.journal.record_insert, first, self.model.pairs[first : last + 1]
+            )
+        self.set_dirty(True)
+
+    def _rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if not self._journal_paused:
+            self._journal_call(self.journal.record_remove, first, last - first + 1)
+        self.set_dirty(True)
+
+    def _data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: Any) -> None:
+        if not self._journal_paused:
+            for row in range(top_left.row(), bottom_right.row() + 1):
+                for column in range(top_left.column(), min(bottom_right.column(), SOURCE - 1) + 1):
+                    value = self.model.text(row, column)
+                    self._journal_call(self.journal.record_set, row, FIELDS[column], value)
+        self.set_dirty(True)
+
+    def set_dirty(self, dirty: bool) -> None:
+        self.dirty = dirty
+        self.stateChanged.emit()
+
+    def replace(self, pairs: list[QAPair], *, base: FileRef | None, path: Path | None) -> None:
+        """Show other pairs in place of these (the caller has asked about unsaved ones)."""
+        self._journal_paused = True
+        try:
+            self.model.replace_all(pairs)
+        finally:
+            self._journal_paused = False
+        self.undo_stack.clear()
+        self.journal.set_base(base)
+        self.current_path = path
+        self.dropped_fields = []
+        self.system_message = None
+        self.set_dirty(False)
+
+    # Asking before pairs go away ------------------------------------------------------------------
+
+    @property
+    def has_unsaved(self) -> bool:
+        """True when closing or replacing the pairs would lose something not on disk."""
+        self.flush_pending()
+        return self.dirty and (self.model.rowCount() > 0 or self.current_path is not None)
+
+    def ask_unsaved(self) -> Unsaved:
+        """What the user wants done with unsaved pairs; asking changes nothing."""
+        if not self.has_unsaved:
+            return Unsaved.DISCARD
+        return self._dialogs.ask_unsaved(self.model.rowCount())
+
+    def settle(self, answer: Unsaved) -> bool:
+        """Carry out an answer: True once every pair is saved, or when the user chose to discard.
+
+        Discard changes nothing here: the pairs, the unsaved mark and the journal stay until the
+        caller replaces them (``replace``) or the window goes (``close``), so a step the user
+        cancels after this one loses nothing.
+        """
+        if answer is Unsaved.SAVE and self.has_unsaved:
+            return self.save(whole=True)
+        return answer is not Unsaved.CANCEL
+
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved pairs go away: True to go on (saved, or to be discarded)."""
+        return self.settle(self.ask_unsaved())
+
+    def close(self) -> None:
+        """The window goes: the journal goes with it (only after ``confirm_discard``)."""
+        self.journal.discard()
+
+    # Files --------------------------------------------------------------------------------------
+
+    def open_dataset(self, path: str | Path | None = None) -> bool:
+        """Open a dataset (any of the four formats) in place of the table's pairs.
+
+        The file is asked for first and read before anything is replaced: a cancelled dialog, a
+        cancelled question or a file that cannot be read leaves the table as it was.
+        """
+        path = path or self._dialogs.ask_open_path("Open dataset", DATASET_FILTER)
+        if not path:
+            return False
+        if not self.confirm_discard():
+            return False
+        from qagen_desktop.core.datasets import load_dataset
+
+        target = Path(path)
+        try:
+            loaded = load_dataset(target)
+            ref = FileRef.of(target)
+        except (ConfigError, OSError) as exc:
+            self._dialogs.warn("Open dataset", str(exc))
+            return False
+        self.replace(loaded.pairs, base=ref, path=target)
+        self.system_message = loaded.system_message
+        self.dropped_fields = list(loaded.dropped_fields)
+        self.opened.emit(loaded)
+        self.recentFile.emit(str(target))
+        self.status.emit(f"Opened {len(loaded.pairs):,} pairs from {target.name}.")
+        if loaded.bad_lines:
+            self._warn_bad_lines(target, loaded)
+        return True
+
+    def _warn_bad_lines(self, target: Path, loaded: LoadedDataset) -> None:
+        shown = [
+            f"Line {bad.line_no}: {bad.reason}" for bad in loaded.bad_lines[:MAX_BAD_LINES_SHOWN]
+        ]
+        more = len(loaded.bad_lines) - len(shown)
+        if more > 0:
+            shown.append(f"… and {more} more.")
+        self._dialogs.warn(
+            "Some lines were skipped",
+            f"{len(loaded.bad_lines)} lines of {target.name} could not be read and were "
+            "skipped:\n" + "\n".join(shown),
+        )
+
+    def save(self, *, whole: bool = False) -> bool:
+        """Save to the current file (asking for one if there is none).
+
+        ``whole`` saves every pair even where the view asks for the selected rows only: used
+        when pairs are about to go away, so none is lost to an export of some rows.
+        """
+        if self.current_path is None or (
+            not whole and self._export_options().selected_rows is not None
+        ):
+            return self.save_as(whole=whole)
+        return self.write(self.current_path, whole=whole)
+
+    def save_as(self, *, whole: bool = False) -> bool:
+        suggested = (
+            str(self.current_path)
+            if self.current_path
+            else str(Path(self.dialog_folder()) / "qa.jsonl")
+        )
+        chosen = self._dialogs.ask_save_path(suggested)
+        if not chosen:
+            return False
+        target = Path(chosen)
+        if not target.suffix:
+            target = target.with_suffix(".jsonl")
+        return self.write(target, whole=whole)
+
+    def write(self, path: Path, *, whole: bool = False) -> bool:
+        """Save the pairs (or only the selected ones) in the chosen format, atomically."""
+        from qagen_desktop.core.datasets import save_dataset
+
+        self.flush_pending()
+        options = self._export_options()
+        rows = None if whole else options.selected_rows
+        pairs = self.model.pairs if rows is None else [self.model.pairs[row] for row in rows]
+        if self.dropped_fields and not self._dialogs.confirm(
+            "Fields will be dropped",
+            "The opened file's lines hold fields that the dataset formats do not keep "
+            f"({', '.join(self.dropped_fields)}); the saved file will not have them. "
+            "Save without them?",
+        ):
+            return False
+        system_message = self.system_message
+        if system_message is None:
+            system_message = options.system_message
+        try:
+            save_dataset(
+                path,
+                pairs,
+                options.format,
+                include_context=options.include_context,
+                system_message=system_message,
+            )
+        except (ConfigError, OSError) as exc:
+            message = str(exc) if isinstance(exc, ConfigError) else f"Cannot save {path}: {exc}"
+            self._dialogs.warn("Save dataset", message)
+            return False
+        self.recentFile.emit(str(path))
+        self.status.emit(f"Saved {len(pairs):,} pairs to {path.name}.")
+        if rows is not None:
+            return True  # An export of some rows: the whole table is still unsaved.
+        self.current_path = path
+        self.dropped_fields = []  # the user was told; the file on disk no longer holds them
+        self.system_message = system_message
+        try:
+            self.journal.set_base(FileRef.of(path))
+        except OSError:
+            self.journal.set_base(None)
+        self.set_dirty(False)
+        return True

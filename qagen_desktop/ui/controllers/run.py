@@ -1,0 +1,393 @@
+"""A generation run and a connection test, off the GUI thread, shown in the window as they go.
+
+Pairs arrive from the worker in bursts; they are journaled at once and shown at most every
+``FLUSH_INTERVAL_MS`` (one table update and one repaint per refresh), with the progress, tokens
+and failed chunks that came with them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSpinBox, QStatusBar
+from shiboken6 import isValid
+
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.settings import Settings
+from qagen_desktop.ui.controllers.document import DocumentController
+from qagen_desktop.ui.panes.context_pane import ContextPane
+from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
+from qagen_desktop.ui.panes.results_pane import ResultsPane
+from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_thread
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.generation import ChunkOutcome, RunConfig, RunResult, Usage
+
+# What the worker reports is shown this often: one table update and repaint per refresh.
+FLUSH_INTERVAL_MS = 100
+TEST_TIMEOUT_CAP = 30.0  # seconds: a connection test answers quickly or says why not
+
+
+class _CancelHandle:
+    """Lets the GUI thread cancel a request whose transport the worker thread makes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._target: Callable[[], None] | None = None
+        self.cancelled = False
+
+    def attach(self, cancel: Callable[[], None]) -> None:
+        with self._lock:
+            self._target = cancel
+            cancelled = self.cancelled
+        if cancelled:
+            cancel()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            target = self._target
+        if target is not None:
+            target()
+
+
+class RunView(Protocol):
+    """The widgets a run drives (``ui.main_view.MainView`` has them)."""
+
+    progressBar: QProgressBar
+    tokensLabel: QLabel
+    elapsedLabel: QLabel
+    failedButton: QPushButton
+    generateButton: QPushButton
+    cancelButton: QPushButton
+    actionGenerate: QAction
+    actionCancel: QAction
+    actionOpen: QAction
+    pairsSpin: QSpinBox
+    endpoint_pane: EndpointPane
+    context_pane: ContextPane
+    results_pane: ResultsPane
+
+    def statusBar(self) -> QStatusBar: ...
+
+
+class RunController(QObject):
+    """Starts, shows and cancels a run, and tests the connection."""
+
+    def __init__(
+        self,
+        view: RunView,
+        document: DocumentController,
+        settings: Settings,
+        *,
+        commit_key: Callable[[], str | None],
+        store_settings: Callable[[], None],
+        save_settings: Callable[[], None],
+        show_info: Callable[[str, str], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.document = document
+        self.settings = settings
+        self._commit_key = commit_key
+        self._store_settings = store_settings
+        self._save_settings = save_settings
+        self._show_info = show_info
+        self._thread: QThread | None = None
+        self._worker: GenerationWorker | None = None
+        self._test_thread: QThread | None = None
+        self._test_worker: CallWorker | None = None
+        self._test_cancel: _CancelHandle | None = None
+        self._pending: list[QAPair] = []
+        self._received = 0
+        self._failed: list[ChunkOutcome] = []
+        self._failed_shown = 0
+        self._progress: tuple[int, int] | None = None
+        self._usage: Usage | None = None
+        self._run_started = 0.0
+        self._run_endpoint: Endpoint | None = None
+
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
+        self._flush_timer.timeout.connect(self.flush_pending)
+        self._elapsed_timer = QTimer(self)
+        self._elapsed_timer.setInterval(1000)
+        self._elapsed_timer.timeout.connect(self._show_elapsed)
+        document.flush_pending = self.flush_pending
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @staticmethod
+    def _build_run(
+        settings: Settings, endpoint: Endpoint, api_key: str | None, total_pairs: int
+    ) -> RunConfig:
+        """The run's whole configuration, from the settings and the view: built here only.
+
+        Called on the worker's thread (see GenerationWorker), with a copy of the settings.
+        """
+        from qagen_desktop.core.generation import RunConfig
+
+        return RunConfig(
+            endpoint=endpoint,
+            api_key=api_key,
+            total_pairs=total_pairs,
+            chunk_chars=settings.chunk_chars,
+            concurrency=settings.concurrency,
+            max_retries=settings.max_retries,
+            timeout=settings.timeout,
+            prompt_template=settings.prompt_template,
+            system_message=settings.system_message,
+            response_mode=settings.response_mode_for(endpoint),
+        )
+
+    @Slot()
+    def generate(self) -> None:
+        if self.running:
+            return
+        view = self.view
+        text = view.context_pane.text()
+        if not text.strip():
+            self._show_message("There is no text yet: paste or type it in the context editor.")
+            return
+        endpoint = view.endpoint_pane.endpoint()
+        try:
+            endpoint.chat_url()
+        except ConfigError as exc:
+            self._show_message(str(exc))
+            return
+        key = self._commit_key()
+        self._store_settings()
+        # A copy: the worker reads it while the GUI thread goes on changing its own settings.
+        snapshot = copy.deepcopy(self.settings)
+        build = partial(self._build_run, snapshot, endpoint, key, view.pairsSpin.value())
+        worker = GenerationWorker(build, text)
+        worker.runStarted.connect(self._run_started_with)
+        worker.pairsReceived.connect(self._pairs_received)
+        worker.chunkFinished.connect(self._chunk_finished)
+        worker.usageUpdated.connect(self._usage_updated)
+        worker.notice.connect(self._notice)
+        worker.error.connect(self._show_message)
+        worker.finished.connect(self._run_finished)
+
+        self._pending.clear()
+        self._received = 0
+        self._failed = []
+        self._failed_shown = 0
+        self._progress = None
+        self._usage = None
+        self._run_endpoint = endpoint
+        self._run_started = time.monotonic()
+        self._show_message("")
+        view.failedButton.hide()
+        view.tokensLabel.setText("")
+        view.progressBar.setRange(0, 1)
+        view.progressBar.setValue(0)
+        self._set_running(True)
+        self._elapsed_timer.start()
+        self._show_elapsed()
+        self._worker = worker
+        self._thread = start_in_thread(worker, self._run_thread_finished)
+
+    @Slot()
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self.view.statusBar().showMessage("Cancelling: keeping the pairs received so far…")
+
+    def _set_running(self, running: bool) -> None:
+        view = self.view
+        view.generateButton.setEnabled(not running)
+        view.actionGenerate.setEnabled(not running)
+        view.cancelButton.setEnabled(running)
+        view.actionCancel.setEnabled(running)
+        view.actionOpen.setEnabled(not running)
+        view.generateButton.setText("Generating…" if running else "Generate")
+
+    @Slot(int)
+    def _run_started_with(self, chunks_total: int) -> None:
+        self.view.progressBar.setTextVisible(True)
+        self.view.progressBar.setRange(0, max(chunks_total, 1))
+        self.view.progressBar.setValue(0)
+
+    @Slot(list)
+    def _pairs_received(self, pairs: list[QAPair]) -> None:
+        # Into the journal at once, at the end where the next refresh will show them: a crash
+        # before that refresh loses none of them.
+        row = self.document.model.rowCount() + len(self._pending)
+        self.document.journal_arrivals(row, pairs)
+        self._pending.extend(pairs)
+        self._received += len(pairs)
+        self._schedule_refresh()
+
+    @Slot(object, int, int)
+    def _chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
+        self._progress = (done, total)
+        if not outcome.ok:
+            self._failed.append(outcome)
+        self._schedule_refresh()
+
+    @Slot(object)
+    def _usage_updated(self, usage: Usage) -> None:
+        self._usage = usage
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def flush_pending(self) -> None:
+        """Show what the run sent since the last refresh: one table update, one repaint each."""
+        self._flush_timer.stop()
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.document.append_journaled(batch)
+        if self._progress is not None:
+            (done, total), self._progress = self._progress, None
+            bar = self.view.progressBar
+            # QProgressBar.setValue repaints at once: set it once per refresh, not per chunk.
+            if bar.maximum() != max(total, 1):
+                bar.setRange(0, max(total, 1))
+            bar.setValue(done)
+        if self._usage is not None:
+            self.view.tokensLabel.setText(f"{self._usage.total_tokens:,} tokens")
+            self._usage = None
+        if len(self._failed) != self._failed_shown:
+            self._show_failed_count()
+
+    @Slot(str)
+    def _notice(self, message: str) -> None:
+        self.view.statusBar().showMessage(message, 8000)
+
+    @Slot(object)
+    def _run_finished(self, result: RunResult | None) -> None:
+        self.flush_pending()
+        self._elapsed_timer.stop()
+        self._show_elapsed()
+        if result is None:
+            return
+        if self._received == 0 and result.pairs:
+            # An engine that reports pairs only at the end still gets them on screen.
+            self.document.model.append_pairs(list(result.pairs))
+        self._usage = result.usage
+        self._failed = list(result.failed)
+        self.flush_pending()
+        got = len(result.pairs)
+        if result.fatal:
+            self._show_message(result.fatal)
+        elif result.cancelled:
+            self._show_message(f"Cancelled: kept the {got} pairs received.", error=False)
+        elif result.failed or result.shortfall:
+            self._show_message(
+                f"Got {got} of {result.requested} pairs; {len(result.failed)} chunks failed: "
+                "click the failed count in the status bar for the reasons."
+            )
+        else:
+            self._show_message("")
+            self.view.statusBar().showMessage(f"Done: {got} pairs.", 8000)
+        if got and not result.fatal and self._run_endpoint is not None:
+            with contextlib.suppress(ConfigError):
+                self.settings.remember_response_mode(self._run_endpoint, result.response_mode)
+        self._save_settings()
+
+    @Slot()
+    def _run_thread_finished(self) -> None:
+        self._thread = None
+        self._worker = None
+        self._set_running(False)
+
+    def _show_elapsed(self) -> None:
+        seconds = int(time.monotonic() - self._run_started)
+        self.view.elapsedLabel.setText(f"{seconds // 60}:{seconds % 60:02d} elapsed")
+
+    def _show_failed_count(self) -> None:
+        button = self.view.failedButton
+        count = self._failed_shown = len(self._failed)
+        button.setVisible(count > 0)
+        button.setText(f"{count} failed chunk{'s' if count != 1 else ''}")
+
+    @Slot()
+    def show_failures(self) -> None:
+        lines = [
+            f"Chunk {outcome.index + 1}: {outcome.error or 'failed'}"
+            f" ({outcome.received} of {outcome.requested} pairs)"
+            for outcome in self._failed
+        ]
+        self._show_info("Failed chunks", "\n".join(lines) or "None.")
+
+    def wait_for_threads(self) -> None:
+        """Stop any run and wait for every worker thread (before the window goes away)."""
+        if self._worker is not None and isValid(self._worker):
+            self._worker.cancel()
+        if self._test_cancel is not None:
+            self._test_cancel.cancel()  # a test cut short, not waited out
+        for thread in (self._thread, self._test_thread):
+            if thread is not None and isValid(thread):
+                thread.wait()
+        # Deliver what the workers sent before they stopped (the last pairs, the result).
+        QCoreApplication.sendPostedEvents()
+        self.flush_pending()
+
+    def _show_message(self, text: str, *, error: bool = True) -> None:
+        self.view.results_pane.show_message(text, error=error)
+
+    # Connection test ------------------------------------------------------------------------------
+
+    @Slot()
+    def test_connection(self) -> None:
+        if self._test_thread is not None:
+            return
+        pane = self.view.endpoint_pane
+        endpoint = pane.endpoint()
+        try:
+            endpoint.chat_url()
+        except ConfigError as exc:
+            pane.show_verdict(False, str(exc))
+            return
+        key = self._commit_key()
+        timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
+        handle = _CancelHandle()
+
+        def check() -> Any:
+            # httpx loads here, on the worker thread, on the first test: not at start-up.
+            from qagen_desktop.core.client import check_connection
+            from qagen_desktop.ui.cancellable_transport import CancellableTransport
+
+            transport = CancellableTransport(endpoint.chat_url())
+            handle.attach(transport.cancel)
+            return check_connection(endpoint, key, timeout=timeout, transport=transport)
+
+        worker = CallWorker(check, secret=key)
+        worker.succeeded.connect(self._test_verdict)
+        worker.error.connect(partial(pane.show_verdict, False))
+        pane.set_testing(True)
+        self._test_cancel = handle
+        self._test_worker = worker
+        self._test_thread = start_in_thread(worker, self._test_thread_finished)
+
+    @Slot(object)
+    def _test_verdict(self, verdict: Any) -> None:
+        if self._test_cancel is not None and self._test_cancel.cancelled:
+            self.view.endpoint_pane.show_verdict(False, "Connection test cancelled.")
+            return
+        self.view.endpoint_pane.show_verdict(bool(verdict.ok), str(verdict.message))
+
+    @Slot()
+    def _test_thread_finished(self) -> None:
+        self._test_thread = None
+        self._test_worker = None
+        self._test_cancel = None
+        self.view.endpoint_pane.set_testing(False)
