@@ -3,8 +3,6 @@
 Documents are made at run time in the test's folder (text, Markdown, PDFs from pdf_writer, DOCX
 and EPUB from pandoc, an encrypted PDF from qpdf); the widgets are shown offscreen.
 """
-# Fixtures imported from ui_support are parameters of the tests: F811 is expected.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -26,7 +24,7 @@ from ui_support import OFFSCREEN_NOISE, StallMeter, no_dangling_qthreads  # noqa
 from qagen_desktop.core.chunking import chunk_text, count_chunks
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.sources import Source, read_source
-from qagen_desktop.ui.panes.passage_preview import HINT, PassagePreview
+from qagen_desktop.ui.panes.passage_preview import HINT, TITLE, PassagePreview
 from qagen_desktop.ui.panes.sources_pane import SourcesPane
 from qagen_desktop.ui.table.sources_model import (
     CHARACTERS,
@@ -184,7 +182,7 @@ def test_a_bad_pdf_shows_its_error_row_and_the_others_load(
     # The row shows the one line (without the long path: the name has its column) in red,
     # and the whole line in its tooltip.
     line = cell(pane, 2, PAGES)
-    assert "truncated" in line and str(tmp_path) not in line
+    assert line.startswith("Damaged or truncated") and str(tmp_path) not in line
     assert cell(pane, 2, NAME, Qt.ItemDataRole.ToolTipRole) == message
     red = cell(pane, 2, PAGES, Qt.ItemDataRole.ForegroundRole)
     assert red == error_colour(QApplication.palette())
@@ -208,7 +206,7 @@ def test_docx_epub_and_an_encrypted_pdf_from_real_tools(
     for source in pane.sources():
         assert "sediment" in source.text and "<" not in source.text
     assert pane.failures() == [("locked.pdf", f"{locked} is encrypted: remove the password first.")]
-    assert cell(pane, 3, PAGES) == "is encrypted: remove the password first."
+    assert cell(pane, 3, PAGES) == "Encrypted: remove the password first."
 
 
 def test_adding_a_folder_adds_its_supported_files(
@@ -404,7 +402,7 @@ def test_preview_shows_the_page_and_passage_of_a_pair(
     assert preview.marked_words() == []
 
     preview.clear()
-    assert preview.headerLabel.text() == ""
+    assert preview.headerLabel.text() == TITLE
     assert preview.passageText.toPlainText() == ""
     assert preview.passageText.placeholderText() == HINT
 

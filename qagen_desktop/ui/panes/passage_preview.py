@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QW
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.widgets import name_widget
 
+TITLE = "Source passage"
 HINT = "Select a pair to see the passage it came from"
 NO_PASSAGE = "This pair has no source passage (it was opened from a file or typed in)."
 # Short words ("the", "of", "in") occur everywhere: marking them would mark the whole passage.
@@ -69,7 +70,7 @@ class PassagePreview(QWidget):
 
     def clear(self) -> None:
         """No pair selected: the hint."""
-        self.headerLabel.setText("")
+        self.headerLabel.setText(TITLE)
         self.passageText.setExtraSelections([])
         self.passageText.setPlainText("")
         self.passageText.setPlaceholderText(HINT)

@@ -132,7 +132,9 @@ class SourcesPane(QWidget):
         view.setWordWrap(False)
         view.setShowGrid(False)
         view.verticalHeader().hide()
-        view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+        # An error line ends with its fix: its start is what a narrow pane must keep.
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = view.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         # Fixed count columns: sized to their contents, a failed row's long line would widen them.
@@ -294,12 +296,16 @@ class SourcesPane(QWidget):
         self._worker = worker
         self._thread = start_in_thread(worker, self._thread_finished)
 
+    @Slot()
     def _thread_finished(self) -> None:
+        thread = self._thread
         # A thread that cancel() already waited for may report after a newer one started.
-        if self._thread is not None and isValid(self._thread) and self._thread.isRunning():
+        if thread is None or self.sender() is not thread:
             return
-        self._worker = None
-        self._thread = None
+        # QThread.finished comes just before the thread ends, and dropping the last reference
+        # deletes the QThread: deleting it while it still runs crashes the process.
+        thread.wait()
+        self._worker = self._thread = None
         self._start_next()
 
     def _entry(self, key: str) -> tuple[int, SourceEntry | None]:

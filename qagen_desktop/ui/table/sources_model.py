@@ -85,11 +85,17 @@ class SourceEntry:
             unit = "chapters" if self.name.lower().endswith(".epub") else "pages"
             return f"reading… {self.done:,}/{self.total:,} {unit}"
         if self.state is EntryState.FAILED:
-            # The name has its own column and the full line is the tooltip: "is encrypted: ...".
-            if self.key and self.error.startswith(self.key + " "):
-                return self.error[len(self.key) + 1 :]
-            return self.error.replace(self.key, self.name, 1) if self.key else self.error
+            return self._short_error()
         return ""
+
+    def _short_error(self) -> str:
+        """The error without its leading path ("Encrypted: remove the password first."): the
+        name has its own column, and the whole line is the tooltip."""
+        if not self.key or not self.error.startswith(self.key + " "):
+            return self.error.replace(self.key, self.name, 1) if self.key else self.error
+        rest = self.error[len(self.key) + 1 :]
+        rest = rest.removeprefix("is ")
+        return rest[:1].upper() + rest[1:]
 
 
 def error_colour(palette: QPalette) -> QColor:
