@@ -31,6 +31,8 @@ from qagen_desktop.ui.table.sources_model import (
     CHUNKS,
     NAME,
     PAGES,
+    EntryState,
+    SourceEntry,
     SourcesModel,
     error_colour,
 )
@@ -74,7 +76,8 @@ def pane(qtbot: QtBot) -> SourcesPane:
 
 
 def drop(pane: SourcesPane, paths: Sequence[Path]) -> None:
-    """Drag ``paths`` onto the pane and drop them, as a file manager does."""
+    """Drag ``paths`` onto the list and drop them, as a file manager does: Qt hands the events
+    on from the list (which takes no drops itself) to the pane."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
     enter = QDragEnterEvent(
@@ -84,17 +87,18 @@ def drop(pane: SourcesPane, paths: Sequence[Path]) -> None:
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    pane.dragEnterEvent(enter)
+    target = pane.sourcesList.viewport()
+    QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
-    pane.dropEvent(
-        QDropEvent(
-            QPointF(20, 20),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
+    dropped = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
+    QApplication.sendEvent(target, dropped)
+    assert dropped.isAccepted()
 
 
 def wait_read(qtbot: QtBot, pane: SourcesPane) -> None:
@@ -361,9 +365,23 @@ def test_cancelling_a_long_read_stops_it_and_leaves_no_running_thread(
     assert "does not exist" in pane.failures()[-1][1]
 
 
-def test_sources_model_keeps_qt_model_rules(qtmodeltester: Any) -> None:
+def test_sources_model_keeps_qt_model_rules(qtmodeltester: Any, tmp_path: Path) -> None:
     model = SourcesModel()
+    model.append([SourceEntry.queued(tmp_path / "a.pdf"), SourceEntry.refused(tmp_path, "No.")])
     qtmodeltester.check(model)
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("manual.pdf", "reading… 120/500 pages"),
+        ("book.EPUB", "reading… 120/500 chapters"),
+        ("spec.docx", "reading…"),  # one step, at the end: no count to show
+    ],
+)
+def test_reading_rows_count_pages_or_chapters(name: str, line: str) -> None:
+    entry = SourceEntry(key=name, name=name, state=EntryState.READING, done=120, total=500)
+    assert entry.status_line() == line
 
 
 def test_preview_shows_the_page_and_passage_of_a_pair(

@@ -31,6 +31,7 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+_PROGRESS_UNITS = {".pdf": "pages", ".epub": "chapters"}
 
 
 class EntryState(enum.Enum):
@@ -80,9 +81,10 @@ class SourceEntry:
         if self.state is EntryState.QUEUED:
             return "waiting…"
         if self.state is EntryState.READING:
-            if not self.total:
+            # Only PDFs (pages) and EPUBs (chapters) report steps; the rest report one at the end.
+            unit = _PROGRESS_UNITS.get(Path(self.name).suffix.lower())
+            if not self.total or unit is None:
                 return "reading…"
-            unit = "chapters" if self.name.lower().endswith(".epub") else "pages"
             return f"reading… {self.done:,}/{self.total:,} {unit}"
         if self.state is EntryState.FAILED:
             return self._short_error()
