@@ -101,6 +101,19 @@ def drop(pane: SourcesPane, paths: Sequence[Path]) -> None:
     assert dropped.isAccepted()
 
 
+def counting_reader(pages_read: list[int]) -> Any:
+    """read_source, noting each page it reports: how far a read went before it stopped."""
+
+    def reader(path: Path, *, progress: Any, **options: Any) -> Source:
+        def counting(done: int, total: int) -> None:
+            pages_read.append(done)
+            progress(done, total)
+
+        return read_source(path, progress=counting, **options)
+
+    return reader
+
+
 def wait_read(qtbot: QtBot, pane: SourcesPane) -> None:
     qtbot.waitUntil(lambda: not pane.is_busy(), timeout=60_000)
 
@@ -335,15 +348,7 @@ def test_cancelling_a_long_read_stops_it_and_leaves_no_running_thread(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     pages_read: list[int] = []
-
-    def reader(path: Path, *, progress: Any, **options: Any) -> Source:
-        def counting(done: int, total: int) -> None:
-            pages_read.append(done)
-            progress(done, total)
-
-        return read_source(path, progress=counting, **options)
-
-    pane = SourcesPane(reader=reader)
+    pane = SourcesPane(reader=counting_reader(pages_read))
     qtbot.addWidget(pane)
     book = write_pdf(tmp_path / "book.pdf", 400)
     later = tmp_path / "later.txt"
@@ -363,6 +368,26 @@ def test_cancelling_a_long_read_stops_it_and_leaves_no_running_thread(
     pane.add_paths([tmp_path / "other.txt"])
     wait_read(qtbot, pane)
     assert "does not exist" in pane.failures()[-1][1]
+
+
+def test_removing_a_file_while_it_is_read_stops_that_read_and_the_next_goes_on(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    pages_read: list[int] = []
+    pane = SourcesPane(reader=counting_reader(pages_read))
+    qtbot.addWidget(pane)
+    book = write_pdf(tmp_path / "book.pdf", 400)
+    later = tmp_path / "later.txt"
+    later.write_text("Read after the book.", encoding="utf-8")
+    pane.add_paths([book, later])
+    qtbot.waitUntil(lambda: (cell(pane, 1, PAGES) or "").startswith("reading… "))
+    pane.sourcesList.selectRow(1)
+    pane.removeSourceAction.trigger()
+    wait_read(qtbot, pane)
+    assert names(pane) == ["Pasted text", "later.txt"]
+    assert [s.name for s in pane.sources()] == ["later.txt"]
+    assert pane.failures() == []
+    assert max(pages_read) < 400
 
 
 def test_sources_model_keeps_qt_model_rules(qtmodeltester: Any, tmp_path: Path) -> None:
