@@ -1,0 +1,152 @@
+"""Text folded and cut into the tokens the quality checks compare.
+
+Folding: NFKC, case folded, accents dropped, so "Généré" and "genere" meet. Tokens: runs of
+letters and digits; in scripts written without spaces (Chinese, Japanese, Thai, ...) a word
+cannot be told from its neighbours, so such runs give character bigrams instead ("東京都" gives
+"東京", "京都"). A word's ``key`` is a light stem: its first six letters, or the word less a
+plural "s" when it is short, so "generates", "generated" and "generating" share one key. Numbers
+are kept whole ("1,200" and "1200" are one number, "seven" is 7) and matched exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from qagen_desktop.core.quality import stopwords
+
+# Scripts written without spaces between words: Han, Hiragana, Katakana, Thai, Lao, Khmer,
+# Myanmar (Hangul is written with spaces, so Korean is read as words).
+_SPACELESS = (
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+)
+_TOKEN = re.compile(rf"[{_SPACELESS}]+|[^\W_{_SPACELESS}]+")
+_SPACELESS_RUN = re.compile(rf"[{_SPACELESS}]")
+_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+# Thousands separators inside a number: "1,200" and "1 200" are "1200".
+_THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))")
+_PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """``text`` for comparison: NFKC, case folded, accents (combining marks) dropped."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return text
+    # Only marks on Latin, Greek and Cyrillic letters are accents; on kana (the dakuten of
+    # "で") and other scripts they change the letter.
+    out: list[str] = []
+    base = ""
+    for ch in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(ch):
+            if base >= "\u0530":
+                out.append(ch)
+        else:
+            base = ch
+            out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def fold_words(text: str) -> str:
+    """``text`` folded, with punctuation dropped and spacing collapsed: for whole-text matches."""
+    return _PUNCTUATION_OR_SPACE.sub(" ", fold(text)).strip()
+
+
+def key(word: str) -> str:
+    """A folded word's light stem (see the module docstring); numbers stay whole."""
+    if word.isdigit():
+        return word
+    if len(word) > 6:
+        return word[:6]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """The tokens of one text, sorted into what the checks treat differently.
+
+    ``content``: keys of content words and CJK bigrams; ``numbers``: numbers, exactly;
+    ``interrogatives``: the question words; ``yes_no``: yes/no words (answers to yes/no
+    questions need no support from the text).
+    """
+
+    content: frozenset[str]
+    numbers: frozenset[str]
+    interrogatives: frozenset[str]
+    yes_no: frozenset[str]
+
+
+def tokens(text: str, *, question: bool = False) -> Tokens:
+    """The tokens of ``text``; ``question`` also drops framing words ("the text says")."""
+    folded = _THOUSANDS.sub("", fold(text))
+    content: set[str] = set()
+    numbers: set[str] = set()
+    asking: set[str] = set()
+    yes_no: set[str] = set()
+    for word in _TOKEN.findall(folded):
+        if _SPACELESS_RUN.match(word):
+            content.update(_bigrams(word))
+        elif word.isdigit():
+            numbers.add(word.lstrip("0") or "0")
+        elif word in _NUMBER_WORDS:
+            numbers.add(_NUMBER_WORDS[word])
+        elif word in _INTERROGATIVES:
+            asking.add(stopwords.INTERROGATIVE_ALIASES.get(word, word))
+        elif word in _YES_NO:
+            yes_no.add(word)
+        elif word in _STOPWORDS or (question and word in _FRAMING):
+            continue
+        elif len(word) > 1 or not word.isascii():
+            content.add(key(word))
+    return Tokens(frozenset(content), frozenset(numbers), frozenset(asking), frozenset(yes_no))
+
+
+def chunk_vocabulary(text: str) -> frozenset[str]:
+    """Every key and number in a chunk, stop-words included: what an answer is matched against."""
+    folded = _THOUSANDS.sub("", fold(text))
+    found: set[str] = set()
+    for word in _TOKEN.findall(folded):
+        if _SPACELESS_RUN.match(word):
+            found.update(_bigrams(word, keep_function=True))
+        elif word.isdigit():
+            found.add(word.lstrip("0") or "0")
+        else:
+            found.add(_NUMBER_WORDS.get(word) or key(word))
+    return frozenset(found)
+
+
+def _bigrams(run: str, *, keep_function: bool = False) -> list[str]:
+    """Character bigrams of a spaceless run; one character stands alone. Unless kept, bigrams
+    holding hiragana (Japanese particles and endings) or a Chinese function character go,
+    where that leaves any."""
+    if len(run) == 1:
+        return [run]
+    grams = [run[i : i + 2] for i in range(len(run) - 1)]
+    if keep_function:
+        return grams
+    kept = [
+        g for g in grams if not _HIRAGANA.search(g) and not (set(g) & stopwords.CJK_FUNCTION_CHARS)
+    ]
+    return kept or grams
+
+
+def is_spaceless(text: str) -> bool:
+    """Whether ``text`` is mostly in a script written without spaces."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    return sum(1 for ch in letters if _SPACELESS_RUN.match(ch)) * 2 > len(letters)
+
+
+# Numbers written as words, so "seven years" supports "7 years" (English, where models switch
+# between the two most).
+_NUMBER_WORDS = {word: str(value) for value, word in enumerate(stopwords.NUMBER_WORDS)}
+_STOPWORDS = frozenset(fold(w) for w in stopwords.STOPWORDS) - frozenset(
+    fold(w) for w in stopwords.INTERROGATIVES | stopwords.YES_NO
+)
+_INTERROGATIVES = frozenset(fold(w) for w in stopwords.INTERROGATIVES)
+_YES_NO = frozenset(fold(w) for w in stopwords.YES_NO)
+_FRAMING = frozenset(fold(w) for w in stopwords.QUESTION_FRAMING)
