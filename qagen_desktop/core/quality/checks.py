@@ -90,8 +90,9 @@ def check_supported(
     Measured on tokens (``text.tokens``): the answer's content-word stems and numbers (stop-words
     left out; CJK and Thai as character bigrams), less those the question already holds (they
     are what was asked, not evidence). The share of the rest found in the chunk's ``vocabulary``
-    (``text.chunk_vocabulary``) must reach ``min_support``, and every number it adds must be
-    there: a wrong figure is a wrong answer, however well the words match. An answer that adds
+    (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a number written
+    in digits) it adds must be there: a wrong figure is a wrong answer, however well the words
+    match. An answer that adds
     nothing is left to ``check_not_echo``.
     """
     asked = text.tokens(question)
@@ -99,7 +100,7 @@ def check_supported(
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
     if not new:
         return None
-    if not (given.numbers - asked.numbers) <= vocabulary:
+    if not (given.figures - asked.numbers) <= vocabulary:
         return Rejection.UNSUPPORTED
     found = len(new & vocabulary)
     return None if found >= min_support * len(new) else Rejection.UNSUPPORTED

@@ -88,7 +88,9 @@ QUESTION_FRAMING: frozenset[str] = _words(
 YES_NO: frozenset[str] = _words("yes no true false oui non ja nein sí si não sim nao vero falso")
 
 # Chinese function characters: a character bigram holding one carries little content.
-CJK_FUNCTION_CHARS: frozenset[str] = frozenset("的了是在和与及也之其这那个把被着过吗呢吧啊")
+CJK_FUNCTION_CHARS: frozenset[str] = frozenset("的了是在和与于及也之其这那个把被着过吗呢吧啊")
+# Japanese particles and endings, left out when a question's characters are compared.
+KANA_PARTICLES: frozenset[str] = frozenset("のはがをにでともかすへやねよ")
 
 _NUMBERS = """
 zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen

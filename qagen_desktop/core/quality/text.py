@@ -3,9 +3,11 @@
 Folding: NFKC, case folded, accents dropped, so "Généré" and "genere" meet. Tokens: runs of
 letters and digits; in scripts written without spaces (Chinese, Japanese, Thai, ...) a word
 cannot be told from its neighbours, so such runs give character bigrams instead ("東京都" gives
-"東京", "京都"). A word's ``key`` is a light stem: its first six letters, or the word less a
-plural "s" when it is short, so "generates", "generated" and "generating" share one key. Numbers
-are kept whole ("1,200" and "1200" are one number, "seven" is 7) and matched exactly.
+"東京", "京都"). A word's ``key`` is a light stem: one ending ("ing", "ed", "es", "s") dropped, then
+at most six letters kept, so "generates", "generated" and "generating" share one key, as do
+"flood" and "flooded". Numbers are kept whole ("1,200" and "1200" are one number, "seven" is 7)
+and matched exactly. In a question, whose words may come in any order when it is reworded, a
+spaceless run gives its characters one by one instead (function characters left out).
 """
 
 from __future__ import annotations
@@ -53,28 +55,34 @@ def fold_words(text: str) -> str:
     return _PUNCTUATION_OR_SPACE.sub(" ", fold(text)).strip()
 
 
+_ENDINGS = ("ing", "ed", "es", "s")
+
+
 def key(word: str) -> str:
     """A folded word's light stem (see the module docstring); numbers stay whole."""
     if word.isdigit():
         return word
-    if len(word) > 6:
-        return word[:6]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+    if len(word) > 3 and not word.endswith("ss"):
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                word = word[: -len(ending)]
+                break
+    return word[:6]
 
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
     """The tokens of one text, sorted into what the checks treat differently.
 
-    ``content``: keys of content words and CJK bigrams; ``numbers``: numbers, exactly;
-    ``interrogatives``: the question words; ``yes_no``: yes/no words (answers to yes/no
-    questions need no support from the text).
+    ``content``: keys of content words and CJK bigrams; ``numbers``: numbers, exactly, whether
+    written in digits or words; ``figures``: those written in digits; ``interrogatives``: the
+    question words; ``yes_no``: yes/no words (answers to yes/no questions need no support from
+    the text).
     """
 
     content: frozenset[str]
     numbers: frozenset[str]
+    figures: frozenset[str]
     interrogatives: frozenset[str]
     yes_no: frozenset[str]
 
@@ -84,13 +92,15 @@ def tokens(text: str, *, question: bool = False) -> Tokens:
     folded = _THOUSANDS.sub("", fold(text))
     content: set[str] = set()
     numbers: set[str] = set()
+    figures: set[str] = set()
     asking: set[str] = set()
     yes_no: set[str] = set()
     for word in _TOKEN.findall(folded):
         if _SPACELESS_RUN.match(word):
-            content.update(_bigrams(word))
+            content.update(_characters(word) if question else _bigrams(word))
         elif word.isdigit():
             numbers.add(word.lstrip("0") or "0")
+            figures.add(word.lstrip("0") or "0")
         elif word in _NUMBER_WORDS:
             numbers.add(_NUMBER_WORDS[word])
         elif word in _INTERROGATIVES:
@@ -101,7 +111,13 @@ def tokens(text: str, *, question: bool = False) -> Tokens:
             continue
         elif len(word) > 1 or not word.isascii():
             content.add(key(word))
-    return Tokens(frozenset(content), frozenset(numbers), frozenset(asking), frozenset(yes_no))
+    return Tokens(
+        frozenset(content),
+        frozenset(numbers),
+        frozenset(figures),
+        frozenset(asking),
+        frozenset(yes_no),
+    )
 
 
 def chunk_vocabulary(text: str) -> frozenset[str]:
@@ -133,6 +149,12 @@ def _bigrams(run: str, *, keep_function: bool = False) -> list[str]:
     return kept or grams
 
 
+def _characters(run: str) -> list[str]:
+    """The characters of a spaceless run that carry content (for questions)."""
+    kept = [ch for ch in run if ch not in _FUNCTION_CHARACTERS]
+    return kept or list(run)
+
+
 def is_spaceless(text: str) -> bool:
     """Whether ``text`` is mostly in a script written without spaces."""
     letters = [ch for ch in text if ch.isalpha()]
@@ -149,4 +171,5 @@ _STOPWORDS = frozenset(fold(w) for w in stopwords.STOPWORDS) - frozenset(
 )
 _INTERROGATIVES = frozenset(fold(w) for w in stopwords.INTERROGATIVES)
 _YES_NO = frozenset(fold(w) for w in stopwords.YES_NO)
+_FUNCTION_CHARACTERS = stopwords.CJK_FUNCTION_CHARS | stopwords.KANA_PARTICLES
 _FRAMING = frozenset(fold(w) for w in stopwords.QUESTION_FRAMING)
