@@ -196,7 +196,7 @@ def test_an_empty_answer_is_rejected(answer: str) -> None:
 # Rewordings a model writes when it repeats itself.
 REWORDINGS = [
     ("What does the tokenizer do?", "What is it that the tokenizer does?"),
-    ("What does X do?", "What is it that X does?"),
+    ("What does Kubernetes do?", "What is it that Kubernetes does?"),
     ("How does the generator split long text?", "How is long text split by the generator?"),
     ("What is the capital of France?", "What is France's capital?"),
     ("When was the Eiffel Tower completed?", "When was the Eiffel Tower's completion?"),

@@ -72,12 +72,14 @@ def check_answer_given(answer: str) -> Rejection | None:
 def check_not_echo(question: str, answer: str) -> Rejection | None:
     """ECHO when the answer is the question again, or holds nothing the question does not:
     ``foo.com`` / ``foo.com``, "What is X?" / "X". A yes or no counts as something."""
-    if text.fold_words(answer) == text.fold_words(question):
-        return Rejection.ECHO
-    asked = text.tokens(question)
-    given = text.tokens(answer)
+    return _echo(question, answer, text.tokens(question), text.tokens(answer))
+
+
+def _echo(question: str, answer: str, asked: text.Tokens, given: text.Tokens) -> Rejection | None:
     if given.yes_no:
         return None
+    if text.fold_words(answer) == text.fold_words(question):
+        return Rejection.ECHO
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
     return None if new else Rejection.ECHO
 
@@ -95,8 +97,12 @@ def check_supported(
     match. An answer that adds
     nothing is left to ``check_not_echo``.
     """
-    asked = text.tokens(question)
-    given = text.tokens(answer)
+    return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support)
+
+
+def _supported(
+    asked: text.Tokens, given: text.Tokens, vocabulary: frozenset[str], min_support: float
+) -> Rejection | None:
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
     if not new:
         return None
@@ -132,13 +138,17 @@ class PairChecker:
         """Why ``pair`` should be rejected, or None; the index is not changed."""
         if self.index.is_exact_repeat(pair.question):
             return Rejection.DUPLICATE
-        rejection = check_answer_given(pair.answer) or check_not_echo(pair.question, pair.answer)
+        rejection = check_answer_given(pair.answer)
+        if rejection is not None:
+            return rejection
+        asked, given = text.tokens(pair.question), text.tokens(pair.answer)
+        rejection = _echo(pair.question, pair.answer, asked, given)
         if rejection is not None:
             return rejection
         source = chunk.text if chunk is not None else pair.source
         if source:
             vocabulary = self._vocabulary(source)
-            rejection = check_supported(pair.question, pair.answer, vocabulary, self.min_support)
+            rejection = _supported(asked, given, vocabulary, self.min_support)
             if rejection is not None:
                 return rejection
         if self.index.find(pair.question) is not None:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qagen_desktop.core.parsing import normalise_question
-from qagen_desktop.core.quality import stopwords, text
+from qagen_desktop.core.quality import text
 
+BUCKET_LIMIT = 32
 _PRIME = (1 << 61) - 1  # a Mersenne prime: (a*x + b) mod p is a good universal hash family
 
 
@@ -35,6 +36,8 @@ class _Entry:
 
     normalised: str
     tokens: tuple[str, ...]
+    must: int  # a hash of the question words and numbers, which a repeat must share
+    words: int  # how many of the tokens are words (not question words or numbers)
     bands: tuple[int, ...]
 
 
@@ -43,8 +46,10 @@ class QuestionIndex:
 
     ``bands`` x ``rows`` MinHash values per question: with 8 x 4, a pair of questions at
     similarity 0.8 becomes a candidate with probability 0.98 (1 in every pair at 1.0), one at 0.3
-    with probability 0.06. Memory grows by a few hundred bytes per question, plus one cached
-    signature per distinct token.
+    with probability 0.06. A band bucket holds at most ``BUCKET_LIMIT`` questions: a band that
+    many questions share is made of common words ("used", "first") and finds only look-alikes,
+    while a true repeat meets its question in the other bands too. Memory grows by a few hundred
+    bytes per question, plus one cached signature per distinct token.
     """
 
     def __init__(
@@ -59,12 +64,15 @@ class QuestionIndex:
         self._coefficients = [
             (rng.randrange(1, _PRIME), rng.randrange(_PRIME)) for _ in range(bands * rows)
         ]
-        self._signatures: dict[str, tuple[str, array[int]]] = {}
+        self._signatures: dict[str, tuple[str, tuple[int, ...]]] = {}
         self._exact: dict[str, int] = {}
         self._buckets: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
         self._questions: list[str | None] = []
         self._tokens: list[tuple[str, ...]] = []
+        self._musts: list[int] = []
+        self._words: list[int] = []
         self._last: tuple[str, _Entry] | None = None
+        self._last_normalised: tuple[str, str] | None = None
 
     def __len__(self) -> int:
         return len(self._exact)
@@ -78,24 +86,27 @@ class QuestionIndex:
         if not entry.tokens:
             return None
         mine = set(entry.tokens)
-        seen: set[int] = set()
+        must, words = entry.must, entry.words
+        musts, counts, stored = self._musts, self._words, self._tokens
+        threshold = self.threshold
         for band, bucket in zip(entry.bands, self._buckets, strict=True):
             found = bucket.get(band)
             if found is None:
                 continue
             for candidate in (found,) if isinstance(found, int) else found:
-                if candidate in seen:
+                # Jaccard over the words, once the question words and numbers match.
+                if musts[candidate] != must:
                     continue
-                seen.add(candidate)
-                if self._questions[candidate] is not None and self._similar(
-                    mine, self._tokens[candidate]
-                ):
-                    return self._questions[candidate]
+                shared = len(mine.intersection(stored[candidate])) - (len(mine) - words)
+                if shared >= threshold * (words + counts[candidate] - shared):
+                    repeated = self._questions[candidate]
+                    if repeated is not None:
+                        return repeated
         return None
 
     def is_exact_repeat(self, question: str) -> bool:
         """Whether ``question`` folds to a kept question (case, spacing, punctuation)."""
-        return self._entry(question).normalised in self._exact
+        return self._normalised(question) in self._exact
 
     def add(self, question: str) -> None:
         """Keep ``question``: later repeats of it are found. Adding it twice keeps it once."""
@@ -105,6 +116,8 @@ class QuestionIndex:
         number = len(self._questions)
         self._questions.append(question)
         self._tokens.append(entry.tokens)
+        self._musts.append(entry.must)
+        self._words.append(entry.words)
         self._exact[entry.normalised] = number
         if not entry.tokens:
             return
@@ -114,7 +127,7 @@ class QuestionIndex:
                 bucket[band] = number
             elif isinstance(found, int):
                 bucket[band] = [found, number]
-            else:
+            elif len(found) < BUCKET_LIMIT:
                 found.append(number)
 
     def discard(self, question: str) -> None:
@@ -123,42 +136,53 @@ class QuestionIndex:
         if number is not None:
             self._questions[number] = None
 
-    def _similar(self, mine: set[str], theirs: tuple[str, ...]) -> bool:
-        shared = len(mine.intersection(theirs))
-        if shared < self.threshold * (len(mine) + len(theirs) - shared):
-            return False
-        other = set(theirs)
-        return {t for t in mine if t.isdigit() or t in _ASKING} == {
-            t for t in other if t.isdigit() or t in _ASKING
-        }
-
     def _entry(self, question: str) -> _Entry:
         # find() then add() for one question is the usual call pattern: compute it once.
         if self._last is not None and self._last[0] is question:
             return self._last[1]
         found = text.tokens(question, question=True)
-        names = sorted(found.content | found.numbers | found.interrogatives)
-        shared = [self._signature(name) for name in names]
+        # Only words and numbers are hashed: a question word shared by half the questions
+        # ("what") would make every short question a candidate of every other. It is compared
+        # when a candidate is verified.
+        shared = [self._signature(name) for name in sorted(found.content | found.numbers)]
         bands: tuple[int, ...] = ()
         if shared:
-            minima = list(map(min, zip(*(vector for _, vector in shared), strict=True)))
-            rows = self._rows
-            bands = tuple(hash(tuple(minima[i : i + rows])) for i in range(0, len(minima), rows))
-        entry = _Entry(normalise_question(question), tuple(name for name, _ in shared), bands)
+            minima: Iterator[int] = (
+                iter(shared[0][1])
+                if len(shared) == 1
+                else map(min, *(vector for _, vector in shared))
+            )
+            # Each band is ``rows`` consecutive minima, grouped by zip over one iterator.
+            bands = tuple(map(hash, zip(*[minima] * self._rows, strict=True)))
+        kept = tuple(name for name, _ in shared)
+        asked = tuple(sorted(_ASKED + name for name in found.interrogatives))
+        must = hash(asked + tuple(sorted(found.numbers)))
+        entry = _Entry(
+            self._normalised(question),
+            kept + asked if kept else (),
+            must,
+            len(found.content),
+            bands,
+        )
         self._last = (question, entry)
         return entry
 
-    def _signature(self, token: str) -> tuple[str, array[int]]:
+    def _normalised(self, question: str) -> str:
+        if self._last_normalised is not None and self._last_normalised[0] is question:
+            return self._last_normalised[1]
+        normalised = normalise_question(question)
+        self._last_normalised = (question, normalised)
+        return normalised
+
+    def _signature(self, token: str) -> tuple[str, tuple[int, ...]]:
         """The token (one shared string) and its hash under every row's function, cached."""
         cached = self._signatures.get(token)
         if cached is None:
             seed = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
-            vector = array("Q", ((a * seed + b) % _PRIME for a, b in self._coefficients))
+            vector = tuple((a * seed + b) % _PRIME for a, b in self._coefficients)
             cached = self._signatures[token] = (token, vector)
         return cached
 
 
-_ASKING = frozenset(
-    stopwords.INTERROGATIVE_ALIASES.get(w, w)
-    for w in (text.fold(word) for word in stopwords.INTERROGATIVES)
-)
+# Marks a question word among a question's kept tokens (no folded word starts with it).
+_ASKED = "?"

@@ -87,6 +87,36 @@ class Tokens:
     yes_no: frozenset[str]
 
 
+# What a (folded, spaced) word is to the checks, by kind: decided once per distinct word.
+_CONTENT, _NUMBER, _FIGURE, _ASKING, _YES_NO_WORD, _STOP, _FRAME = range(7)
+_KINDS: dict[str, tuple[int, str]] = {}
+_KINDS_LIMIT = 500_000  # words cached, at most: a vocabulary, not a corpus
+
+
+def _kind(word: str) -> tuple[int, str]:
+    found = _KINDS.get(word)
+    if found is not None:
+        return found
+    if word.isdigit():
+        found = (_FIGURE, word.lstrip("0") or "0")
+    elif word in _NUMBER_WORDS:
+        found = (_NUMBER, _NUMBER_WORDS[word])
+    elif word in _INTERROGATIVES:
+        found = (_ASKING, stopwords.INTERROGATIVE_ALIASES.get(word, word))
+    elif word in _YES_NO:
+        found = (_YES_NO_WORD, word)
+    elif word in _STOPWORDS or (len(word) == 1 and word.isascii()):
+        found = (_STOP, key(word))
+    elif word in _FRAMING:
+        found = (_FRAME, key(word))
+    else:
+        found = (_CONTENT, key(word))
+    if len(_KINDS) >= _KINDS_LIMIT:
+        _KINDS.clear()
+    _KINDS[word] = found
+    return found
+
+
 def tokens(text: str, *, question: bool = False) -> Tokens:
     """The tokens of ``text``; ``question`` also drops framing words ("the text says")."""
     folded = _THOUSANDS.sub("", fold(text))
@@ -98,19 +128,19 @@ def tokens(text: str, *, question: bool = False) -> Tokens:
     for word in _TOKEN.findall(folded):
         if _SPACELESS_RUN.match(word):
             content.update(_characters(word) if question else _bigrams(word))
-        elif word.isdigit():
-            numbers.add(word.lstrip("0") or "0")
-            figures.add(word.lstrip("0") or "0")
-        elif word in _NUMBER_WORDS:
-            numbers.add(_NUMBER_WORDS[word])
-        elif word in _INTERROGATIVES:
-            asking.add(stopwords.INTERROGATIVE_ALIASES.get(word, word))
-        elif word in _YES_NO:
-            yes_no.add(word)
-        elif word in _STOPWORDS or (question and word in _FRAMING):
             continue
-        elif len(word) > 1 or not word.isascii():
-            content.add(key(word))
+        kind, value = _kind(word)
+        if kind == _CONTENT or (kind == _FRAME and not question):
+            content.add(value)
+        elif kind == _FIGURE:
+            numbers.add(value)
+            figures.add(value)
+        elif kind == _NUMBER:
+            numbers.add(value)
+        elif kind == _ASKING:
+            asking.add(value)
+        elif kind == _YES_NO_WORD:
+            yes_no.add(value)
     return Tokens(
         frozenset(content),
         frozenset(numbers),
@@ -124,13 +154,12 @@ def chunk_vocabulary(text: str) -> frozenset[str]:
     """Every key and number in a chunk, stop-words included: what an answer is matched against."""
     folded = _THOUSANDS.sub("", fold(text))
     found: set[str] = set()
-    for word in _TOKEN.findall(folded):
+    for word in set(_TOKEN.findall(folded)):
         if _SPACELESS_RUN.match(word):
             found.update(_bigrams(word, keep_function=True))
-        elif word.isdigit():
-            found.add(word.lstrip("0") or "0")
         else:
-            found.add(_NUMBER_WORDS.get(word) or key(word))
+            kind, value = _kind(word)
+            found.add(key(word) if kind in (_ASKING, _YES_NO_WORD) else value)
     return frozenset(found)
 
 
