@@ -76,12 +76,11 @@ def check_not_echo(question: str, answer: str) -> Rejection | None:
 
 
 def _echo(question: str, answer: str, asked: text.Tokens, given: text.Tokens) -> Rejection | None:
-    if given.yes_no:
+    if (given.content - asked.content) or (given.numbers - asked.numbers):
+        return None  # it adds a word or a number, so it is not the question again either
+    if given.yes_no and text.fold_words(answer) != text.fold_words(question):
         return None
-    if text.fold_words(answer) == text.fold_words(question):
-        return Rejection.ECHO
-    new = (given.content - asked.content) | (given.numbers - asked.numbers)
-    return None if new else Rejection.ECHO
+    return Rejection.ECHO
 
 
 def check_supported(
@@ -131,7 +130,7 @@ class PairChecker:
     def __call__(self, pair: QAPair, chunk: HasText | None = None) -> str | None:
         rejection = self.check(pair, chunk)
         if rejection is None:
-            self.keep(pair)
+            self.keep(pair)  # the index still holds this question's entry: no second tokenising
         return rejection
 
     def check(self, pair: QAPair, chunk: HasText | None = None) -> Rejection | None:
@@ -151,7 +150,7 @@ class PairChecker:
             rejection = _supported(asked, given, vocabulary, self.min_support)
             if rejection is not None:
                 return rejection
-        if self.index.find(pair.question) is not None:
+        if self.index.find(pair.question, asked) is not None:
             return Rejection.NEAR_DUPLICATE
         return None
 

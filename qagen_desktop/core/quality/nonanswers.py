@@ -95,7 +95,9 @@ _LEADING = _by_first(_WHOLE)
 
 def is_non_answer(answer: str) -> bool:
     """Whether ``answer`` says that there is no answer (see the module docstring)."""
-    clauses = [c for c in (fold_words(part) for part in _CLAUSE_END.split(answer)) if c]
+    # Only the first clauses matter: a lead-in, then the phrase.
+    parts = _CLAUSE_END.split(answer, maxsplit=3)[:3]
+    clauses = [c for c in (fold_words(part) for part in parts) if c]
     if clauses and clauses[0] in _LEAD_IN:
         clauses = clauses[1:]
     if not clauses:

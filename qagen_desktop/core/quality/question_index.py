@@ -77,9 +77,10 @@ class QuestionIndex:
     def __len__(self) -> int:
         return len(self._exact)
 
-    def find(self, question: str) -> str | None:
-        """The kept question that ``question`` repeats, exactly or in other words; else None."""
-        entry = self._entry(question)
+    def find(self, question: str, tokens: text.Tokens | None = None) -> str | None:
+        """The kept question that ``question`` repeats, exactly or in other words; else None.
+        ``tokens``: the question's ``text.tokens``, where the caller has them already."""
+        entry = self._entry(question, tokens)
         kept = self._exact.get(entry.normalised)
         if kept is not None:
             return self._questions[kept]
@@ -108,9 +109,9 @@ class QuestionIndex:
         """Whether ``question`` folds to a kept question (case, spacing, punctuation)."""
         return self._normalised(question) in self._exact
 
-    def add(self, question: str) -> None:
+    def add(self, question: str, tokens: text.Tokens | None = None) -> None:
         """Keep ``question``: later repeats of it are found. Adding it twice keeps it once."""
-        entry = self._entry(question)
+        entry = self._entry(question, tokens)
         if entry.normalised in self._exact:
             return
         number = len(self._questions)
@@ -136,15 +137,16 @@ class QuestionIndex:
         if number is not None:
             self._questions[number] = None
 
-    def _entry(self, question: str) -> _Entry:
+    def _entry(self, question: str, found: text.Tokens | None = None) -> _Entry:
         # find() then add() for one question is the usual call pattern: compute it once.
         if self._last is not None and self._last[0] is question:
             return self._last[1]
-        found = text.tokens(question, question=True)
+        if found is None:
+            found = text.tokens(question)
         # Only words and numbers are hashed: a question word shared by half the questions
         # ("what") would make every short question a candidate of every other. It is compared
         # when a candidate is verified.
-        shared = [self._signature(name) for name in sorted(found.content | found.numbers)]
+        shared = [self._signature(name) for name in sorted(found.asking | found.numbers)]
         bands: tuple[int, ...] = ()
         if shared:
             minima: Iterator[int] = (
@@ -161,7 +163,7 @@ class QuestionIndex:
             self._normalised(question),
             kept + asked if kept else (),
             must,
-            len(found.content),
+            len(found.asking),
             bands,
         )
         self._last = (question, entry)

@@ -28,6 +28,7 @@ _SPACELESS_RUN = re.compile(rf"[{_SPACELESS}]")
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
 # Thousands separators inside a number: "1,200" and "1 200" are "1200".
 _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))")
+_DIGIT = re.compile(r"\d")
 _PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
 
 
@@ -74,13 +75,15 @@ def key(word: str) -> str:
 class Tokens:
     """The tokens of one text, sorted into what the checks treat differently.
 
-    ``content``: keys of content words and CJK bigrams; ``numbers``: numbers, exactly, whether
-    written in digits or words; ``figures``: those written in digits; ``interrogatives``: the
-    question words; ``yes_no``: yes/no words (answers to yes/no questions need no support from
-    the text).
+    ``content``: keys of content words and CJK bigrams; ``asking``: what a question asks about,
+    for comparing questions (framing words such as "the text says" left out, and CJK characters
+    one by one); ``numbers``: numbers, exactly, whether written in digits or words; ``figures``:
+    those written in digits; ``interrogatives``: the question words; ``yes_no``: yes/no words
+    (answers to yes/no questions need no support from the text).
     """
 
     content: frozenset[str]
+    asking: frozenset[str]
     numbers: frozenset[str]
     figures: frozenset[str]
     interrogatives: frozenset[str]
@@ -117,20 +120,27 @@ def _kind(word: str) -> tuple[int, str]:
     return found
 
 
-def tokens(text: str, *, question: bool = False) -> Tokens:
-    """The tokens of ``text``; ``question`` also drops framing words ("the text says")."""
-    folded = _THOUSANDS.sub("", fold(text))
+def tokens(text: str) -> Tokens:
+    """The tokens of ``text`` (see ``Tokens``)."""
+    folded = fold(text)
+    if _DIGIT.search(folded):
+        folded = _THOUSANDS.sub("", folded)
     content: set[str] = set()
+    about: set[str] = set()
     numbers: set[str] = set()
     figures: set[str] = set()
     asking: set[str] = set()
     yes_no: set[str] = set()
     for word in _TOKEN.findall(folded):
         if _SPACELESS_RUN.match(word):
-            content.update(_characters(word) if question else _bigrams(word))
+            content.update(_bigrams(word))
+            about.update(_characters(word))
             continue
         kind, value = _kind(word)
-        if kind == _CONTENT or (kind == _FRAME and not question):
+        if kind == _CONTENT:
+            content.add(value)
+            about.add(value)
+        elif kind == _FRAME:
             content.add(value)
         elif kind == _FIGURE:
             numbers.add(value)
@@ -143,6 +153,7 @@ def tokens(text: str, *, question: bool = False) -> Tokens:
             yes_no.add(value)
     return Tokens(
         frozenset(content),
+        frozenset(about),
         frozenset(numbers),
         frozenset(figures),
         frozenset(asking),
