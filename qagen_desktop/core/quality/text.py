@@ -131,8 +131,9 @@ def tokens(text: str) -> Tokens:
     figures: set[str] = set()
     asking: set[str] = set()
     yes_no: set[str] = set()
+    spaceless = not folded.isascii() and _SPACELESS_RUN.search(folded) is not None
     for word in _TOKEN.findall(folded):
-        if _SPACELESS_RUN.match(word):
+        if spaceless and _SPACELESS_RUN.match(word):
             content.update(_bigrams(word))
             about.update(_characters(word))
             continue
@@ -164,13 +165,15 @@ def tokens(text: str) -> Tokens:
 def chunk_vocabulary(text: str) -> frozenset[str]:
     """Every key and number in a chunk, stop-words included: what an answer is matched against."""
     folded = _THOUSANDS.sub("", fold(text))
+    words = set(_TOKEN.findall(folded))
     found: set[str] = set()
-    for word in set(_TOKEN.findall(folded)):
-        if _SPACELESS_RUN.match(word):
+    if not folded.isascii() and _SPACELESS_RUN.search(folded):
+        for word in [w for w in words if _SPACELESS_RUN.match(w)]:
             found.update(_bigrams(word, keep_function=True))
-        else:
-            kind, value = _kind(word)
-            found.add(key(word) if kind in (_ASKING, _YES_NO_WORD) else value)
+            words.discard(word)
+    for word in words:
+        kind, value = _KINDS.get(word) or _kind(word)
+        found.add(key(word) if kind in (_ASKING, _YES_NO_WORD) else value)
     return frozenset(found)
 
 
