@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(work):,} pairs over {len(chunks):,} chunks")
 
     reference = timeit.timeit("sum(range(1000))", number=2000) / 2000
-    print(f"reference loop sum(range(1000)): {reference * 1e6:.1f} µs (about 6 µs when idle)")
+    print(f"reference loop sum(range(1000)): {reference * 1e6:.1f} µs (to scale by on a busy box)")
     before = _peak_rss_mb()
     started = time.perf_counter()
     verdicts = run(work)
