@@ -1,10 +1,13 @@
 """A real OpenAI-compatible chat-completions server on 127.0.0.1 for tests and benchmarks.
 
 It answers with as many pairs as the prompt asks for ("Generate N question-answer pairs"), unique
-and derived from the text between the prompt's triple quotes, in every reply shape real servers
-use, streamed (server-sent events) or not. A script can make any request slow, rate-limited,
-failed, cut at the token limit, malformed, hanging or redirected. It records every request and
-counts requests in flight.
+and derived from the text between the prompt's triple quotes (``fake_pairs``), in every reply
+shape real servers use, streamed (server-sent events) or not. With ``mix_bad`` it mixes bad pairs
+of every kind into its replies (``fake_pairs.PairKind``; ``pair_kinds`` tells which is which),
+and it answers judge requests (the ratings schema, or a prompt asking for ``{"ratings": ...}``)
+with scores: low for the bad pairs, high for the good. A script can make any request slow,
+rate-limited, failed, cut at the token limit, malformed, hanging or redirected. It records every
+request and counts requests in flight.
 
     with FakeLLMServer(shape="fenced") as server:
         Endpoint(url=server.url) ...
@@ -27,6 +30,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from fake_pairs import (
+    BAD_KINDS,
+    PairKind,
+    bad_pair,
+    is_judge_request,
+    make_pairs,
+    pairs_to_rate,
+    rate,
+)
+
 SHAPES = ("object", "any_key", "bare_array", "fenced", "prose", "think", "lines")
 KINDS = (
     "ok",
@@ -45,7 +58,9 @@ HANG_CAP = 60.0
 _ANY_KEYS = ("items", "data", "qa_pairs", "questions", "results")
 _GENERATE = re.compile(r"Generate\s+(\d+)\s+question-answer pairs", re.IGNORECASE)
 _QUOTED = re.compile(r'"""\n?(.*?)\n?"""', re.DOTALL)
-_WORD = re.compile(r"[^\W_]+")
+# At most this many bad pairs in one reply, and never more than half of it, so every chunk gets
+# its good pairs within a few re-asks (5 of 40, 2 of 5, 1 of 2, none of 1).
+MAX_BAD_PER_REPLY = 5
 
 
 @dataclass
@@ -94,6 +109,11 @@ class RecordedRequest:
         return ""
 
     @property
+    def is_judge(self) -> bool:
+        """Whether this asked for ratings of pairs rather than for pairs."""
+        return is_judge_request(self.body)
+
+    @property
     def asked(self) -> int:
         """How many pairs the prompt asked for (0 when it did not say)."""
         match = _GENERATE.search(self.prompt)
@@ -110,6 +130,8 @@ class FakeLLMServer:
     ``api_key``: when set, requests without it (Bearer or api-key) get 401.
     ``models``: when set, a request for another model gets 404 model_not_found.
     ``reject_stream_options``: a 400 for requests carrying ``stream_options`` (older servers).
+    ``mix_bad``: replies mix in bad pairs of every kind; ``pair_kinds`` maps every
+    (question, answer) given to its ``PairKind``.
     ``port``: 0 picks a free one.
     """
 
@@ -124,6 +146,7 @@ class FakeLLMServer:
         api_key: str | None = None,
         models: tuple[str, ...] | None = None,
         reject_stream_options: bool = False,
+        mix_bad: bool = False,
         port: int = 0,
     ) -> None:
         if shape not in SHAPES:
@@ -136,7 +159,10 @@ class FakeLLMServer:
         self.api_key = api_key
         self.models = models
         self.reject_stream_options = reject_stream_options
+        self.mix_bad = mix_bad
         self._port = port
+        self.pair_kinds: dict[tuple[str, str], PairKind] = {}
+        self._bad_turn = 0
         self.requests: list[RecordedRequest] = []
         self.max_in_flight = 0
         self.in_flight = 0
@@ -299,8 +325,18 @@ class FakeLLMServer:
             error = _error(message, None, "content_filter", "prompt")
             error["error"]["status"] = 400
             _send_json(h, 400, error)
+        elif req.is_judge:
+            self._answer_judge(h, req, reply, number)
         else:
             self._answer_pairs(h, req, reply, number)
+
+    def _answer_judge(self, h: _Handler, req: RecordedRequest, reply: Reply, number: int) -> None:
+        context = _context_of(req.prompt)
+        with self._lock:
+            kinds = dict(self.pair_kinds)
+        ratings = rate(pairs_to_rate(req.prompt), context, kinds)
+        content = render_ratings(ratings, reply.shape or self.shape)
+        self._send_content(h, req, reply, number, content, "stop")
 
     def _answer_pairs(self, h: _Handler, req: RecordedRequest, reply: Reply, number: int) -> None:
         asked = req.asked or 3
@@ -310,13 +346,27 @@ class FakeLLMServer:
             unique = self._make_pairs(context, (asked + 1) // 2)
             repeats = [(_respell(q), a) for q, a in unique[: asked - len(unique)]]
             pairs = unique + repeats
+        elif self.mix_bad and kind == "ok":
+            pairs = self._mixed_pairs(context, asked)
         else:
             pairs = self._make_pairs(context, asked)
         shape = reply.shape or self.shape
         content = render_shape(pairs, shape, number)
-        finish = "stop"
+        self._send_content(h, req, reply, number, content, "stop", pairs)
+
+    def _send_content(
+        self,
+        h: _Handler,
+        req: RecordedRequest,
+        reply: Reply,
+        number: int,
+        content: str,
+        finish: str,
+        pairs: list[tuple[str, str]] | None = None,
+    ) -> None:
+        kind = reply.kind
         if kind in ("cut", "stall", "break"):
-            content = _cut(content, pairs)
+            content = _cut(content, pairs or [])
             finish = "length"
         elif kind == "broken_json":
             content = '{"pairs": [[[ question ::: answer }}} not json <<<'
@@ -358,21 +408,32 @@ class FakeLLMServer:
             _send(h, 200, json.dumps(completion).encode(), "application/json", reply.headers)
 
     def _make_pairs(self, context: str, count: int) -> list[tuple[str, str]]:
-        """``count`` pairs never given before, built from the words of ``context``."""
-        words = _WORD.findall(context) or ["nothing"]
+        """``count`` good pairs never given before, built from the words of ``context``."""
         with self._lock:
             first = self._next_point
             self._next_point += count
-        pairs = []
-        for number in range(first, first + count):
-            start = (number * 3) % len(words)
-            topic = " ".join((words + words)[start : start + 3])
-            pairs.append(
-                (
-                    f"What does the text say about {topic} (point {number})?",
-                    f"It says {topic}, as written in the text, point {number}.",
-                )
-            )
+            pairs = make_pairs(context, first, count)
+            for pair in pairs:
+                self.pair_kinds.setdefault(pair, PairKind.GOOD)
+        return pairs
+
+    def _mixed_pairs(self, context: str, count: int) -> list[tuple[str, str]]:
+        """``count`` pairs, up to ``MAX_BAD_PER_REPLY`` of them bad (at most half), each after a
+        good one, the kinds taken in turn over the server's life."""
+        bad = min(MAX_BAD_PER_REPLY, count // 2)
+        good = self._make_pairs(context, count - bad)
+        pairs = list(good)
+        with self._lock:
+            for slot in range(bad):
+                number = self._next_point
+                self._next_point += 1
+                turn = self._bad_turn
+                self._bad_turn += 1
+                earlier = good[min(slot, len(good) - 1)]
+                kind = BAD_KINDS[turn % len(BAD_KINDS)]
+                question, answer, made = bad_pair(kind, context, number, earlier, turn // 5)
+                self.pair_kinds.setdefault((question, answer), made)
+                pairs.insert(2 * slot + 1, (question, answer))
         return pairs
 
     def _wait(self, h: _Handler, seconds: float) -> bool:
@@ -459,6 +520,18 @@ def render_shape(pairs: list[tuple[str, str]], shape: str, number: int = 1) -> s
                 blocks.append(f"Question: {question}\nAnswer: {answer}")
         return "\n\n".join(blocks)
     raise ValueError(f"unknown shape {shape!r}")
+
+
+def render_ratings(ratings: list[dict[str, Any]], shape: str) -> str:
+    """A judge's reply holding ``ratings``, in the way the given reply shape writes JSON."""
+    block = json.dumps({"ratings": ratings})
+    if shape == "fenced":
+        return f"Here are my ratings:\n\n```json\n{block}\n```"
+    if shape == "prose":
+        return f"After reading the text, my ratings are {block} as requested."
+    if shape == "think":
+        return f"<think>\nCheck each answer against the text.\n</think>\n\n{block}"
+    return block
 
 
 def _cut(content: str, pairs: list[tuple[str, str]]) -> str:
@@ -616,8 +689,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5272)
     parser.add_argument("--shape", choices=SHAPES, default="object")
     parser.add_argument("--latency", type=float, default=0.5, help="seconds before each reply")
+    parser.add_argument(
+        "--bad-pairs", action="store_true", help="mix bad pairs of every kind into the replies"
+    )
     args = parser.parse_args(argv)
-    with FakeLLMServer(shape=args.shape, latency=args.latency, port=args.port) as server:
+    with FakeLLMServer(
+        shape=args.shape, latency=args.latency, port=args.port, mix_bad=args.bad_pairs
+    ) as server:
         print(f"Serving {server.chat_url} (Ctrl+C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

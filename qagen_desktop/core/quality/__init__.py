@@ -1,0 +1,35 @@
+"""Quality: the cheap checks every pair passes, the question index, and the judge pass."""
+
+from qagen_desktop.core.quality.checks import (
+    MIN_SUPPORT,
+    PairChecker,
+    Rejection,
+    check_answer_given,
+    check_not_echo,
+    check_supported,
+)
+from qagen_desktop.core.quality.judge import (
+    MIN_SCORE,
+    Rating,
+    apply_ratings,
+    judge_messages,
+    judge_response_format,
+    parse_ratings,
+)
+from qagen_desktop.core.quality.question_index import QuestionIndex
+
+__all__ = [
+    "MIN_SCORE",
+    "MIN_SUPPORT",
+    "PairChecker",
+    "QuestionIndex",
+    "Rating",
+    "Rejection",
+    "apply_ratings",
+    "check_answer_given",
+    "check_not_echo",
+    "check_supported",
+    "judge_messages",
+    "judge_response_format",
+    "parse_ratings",
+]

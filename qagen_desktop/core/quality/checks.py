@@ -1,0 +1,173 @@
+"""The cheap checks every pair passes before it counts: no extra request, no Qt.
+
+Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a
+pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat
+of a kept question, an empty answer or a non-answer, an answer that repeats the question, an
+answer the chunk does not support, and last a question that rewords one already kept.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from enum import StrEnum
+from typing import Protocol
+
+from qagen_desktop.core.quality import text
+from qagen_desktop.core.quality.nonanswers import is_non_answer
+from qagen_desktop.core.quality.question_index import QuestionIndex
+from qagen_desktop.core.records import QAPair
+
+# The share of the answer's new content tokens that must occur in the chunk (see
+# check_supported). At 0.5 every paraphrase in tests/test_quality_checks.py passes, and an
+# answer that brings in more new words than it takes from the text does not.
+MIN_SUPPORT = 0.5
+
+
+class Rejection(StrEnum):
+    """Why a pair was rejected; ``label`` says it in plain words for the table and the CLI."""
+
+    DUPLICATE = "duplicate"
+    NEAR_DUPLICATE = "near_duplicate"
+    EMPTY = "empty"
+    NON_ANSWER = "non_answer"
+    ECHO = "echo"
+    UNSUPPORTED = "unsupported"
+    LOW_SCORE = "low_score"
+    BY_HAND = "by_hand"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Rejection.DUPLICATE: "the same question was already asked",
+    Rejection.NEAR_DUPLICATE: "the question asks again, in other words, one already kept",
+    Rejection.EMPTY: "the answer is empty",
+    Rejection.NON_ANSWER: "the answer says there is no answer",
+    Rejection.ECHO: "the answer repeats the question",
+    Rejection.UNSUPPORTED: "the answer is not in the source text",
+    Rejection.LOW_SCORE: "the judge scored it under the minimum",
+    Rejection.BY_HAND: "rejected by hand",
+}
+
+
+class HasText(Protocol):
+    """What a check needs of a chunk (``chunking.Chunk`` is one)."""
+
+    @property
+    def text(self) -> str: ...
+
+
+def check_answer_given(answer: str) -> Rejection | None:
+    """EMPTY when the answer holds no letter or digit; NON_ANSWER for "N/A", "I don't know",
+    "The text does not say" and the like (``nonanswers``)."""
+    if not any(ch.isalnum() for ch in answer):
+        return Rejection.EMPTY
+    if is_non_answer(answer):
+        return Rejection.NON_ANSWER
+    return None
+
+
+def check_not_echo(question: str, answer: str) -> Rejection | None:
+    """ECHO when the answer is the question again, or holds nothing the question does not:
+    ``foo.com`` / ``foo.com``, "What is X?" / "X". A yes or no counts as something."""
+    return _echo(question, answer, text.tokens(question), text.tokens(answer))
+
+
+def _echo(question: str, answer: str, asked: text.Tokens, given: text.Tokens) -> Rejection | None:
+    if (given.content - asked.content) or (given.numbers - asked.numbers):
+        return None  # it adds a word or a number, so it is not the question again either
+    if given.yes_no and text.fold_words(answer) != text.fold_words(question):
+        return None
+    return Rejection.ECHO
+
+
+def check_supported(
+    question: str, answer: str, vocabulary: frozenset[str], min_support: float = MIN_SUPPORT
+) -> Rejection | None:
+    """UNSUPPORTED when too little of what the answer adds is found in its chunk.
+
+    Measured on tokens (``text.tokens``): the answer's content-word stems and numbers (stop-words
+    left out; CJK and Thai as character bigrams), less those the question already holds (they
+    are what was asked, not evidence). The share of the rest found in the chunk's ``vocabulary``
+    (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a number written
+    in digits) it adds must be there: a wrong figure is a wrong answer, however well the words
+    match. An answer that adds
+    nothing is left to ``check_not_echo``.
+    """
+    return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support)
+
+
+def _supported(
+    asked: text.Tokens, given: text.Tokens, vocabulary: frozenset[str], min_support: float
+) -> Rejection | None:
+    new = (given.content - asked.content) | (given.numbers - asked.numbers)
+    if not new:
+        return None
+    if not (given.figures - asked.numbers) <= vocabulary:
+        return Rejection.UNSUPPORTED
+    found = len(new & vocabulary)
+    return None if found >= min_support * len(new) else Rejection.UNSUPPORTED
+
+
+class PairChecker:
+    """Runs every check for the pairs of one run, and remembers the questions it kept.
+
+    ``checker(pair, chunk)`` returns None (keep it: its question joins the index) or the
+    ``Rejection`` (a ``str``), the shape of the generation runner's per-pair check. ``check``
+    only judges; ``keep`` and ``forget`` change the index, for pairs kept or dropped later (the
+    judge, a review). The chunk's text comes from ``chunk`` or, without one, ``pair.source``;
+    with neither the support check is skipped.
+    """
+
+    def __init__(self, index: QuestionIndex | None = None, *, min_support: float = MIN_SUPPORT):
+        self.index = index if index is not None else QuestionIndex()
+        self.min_support = min_support
+        # A run checks many pairs per chunk; a chunk's vocabulary is built once.
+        self._vocabularies: OrderedDict[str, frozenset[str]] = OrderedDict()
+
+    def __call__(self, pair: QAPair, chunk: HasText | None = None) -> str | None:
+        rejection = self.check(pair, chunk)
+        if rejection is None:
+            self.keep(pair)  # the index still holds this question's entry: no second tokenising
+        return rejection
+
+    def check(self, pair: QAPair, chunk: HasText | None = None) -> Rejection | None:
+        """Why ``pair`` should be rejected, or None; the index is not changed."""
+        if self.index.is_exact_repeat(pair.question):
+            return Rejection.DUPLICATE
+        rejection = check_answer_given(pair.answer)
+        if rejection is not None:
+            return rejection
+        asked, given = text.tokens(pair.question), text.tokens(pair.answer)
+        rejection = _echo(pair.question, pair.answer, asked, given)
+        if rejection is not None:
+            return rejection
+        source = chunk.text if chunk is not None else pair.source
+        if source:
+            vocabulary = self._vocabulary(source)
+            rejection = _supported(asked, given, vocabulary, self.min_support)
+            if rejection is not None:
+                return rejection
+        if self.index.find(pair.question, asked) is not None:
+            return Rejection.NEAR_DUPLICATE
+        return None
+
+    def keep(self, pair: QAPair) -> None:
+        """Count ``pair``'s question as kept: its repeats are rejected from now on."""
+        self.index.add(pair.question)
+
+    def forget(self, pair: QAPair) -> None:
+        """Stop counting ``pair``'s question as kept (it was rejected after all)."""
+        self.index.discard(pair.question)
+
+    def _vocabulary(self, source: str) -> frozenset[str]:
+        vocabulary = self._vocabularies.get(source)
+        if vocabulary is None:
+            vocabulary = self._vocabularies[source] = text.chunk_vocabulary(source)
+            if len(self._vocabularies) > 64:
+                self._vocabularies.popitem(last=False)
+        else:
+            self._vocabularies.move_to_end(source)
+        return vocabulary
