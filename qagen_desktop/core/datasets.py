@@ -19,6 +19,7 @@ from typing import Any
 
 from qagen_desktop.core.atomicfile import atomic_write_chunks
 from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.provenance import apply_meta, meta_of
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import FORMATS
 
@@ -63,15 +64,21 @@ class LoadedDataset:
     include_context: bool
     system_message: str
     dropped_fields: list[str] = field(default_factory=list)
+    include_meta: bool = False
 
 
 # ------------------------------------------------------------------------------- writing
 
 
 def to_record(
-    pair: QAPair, fmt: str = "qa", *, include_context: bool = False, system_message: str = ""
+    pair: QAPair,
+    fmt: str = "qa",
+    *,
+    include_context: bool = False,
+    system_message: str = "",
+    include_meta: bool = False,
 ) -> dict[str, Any]:
-    """The JSON object for one pair in format ``fmt`` (see the table in PRODUCT.md)."""
+    """The JSON object for one pair in format ``fmt``; ``meta`` last (see core.provenance)."""
     if fmt == "qa":
         record: dict[str, Any] = {"question": pair.question, "answer": pair.answer}
     elif fmt == "openai-chat":
@@ -82,7 +89,10 @@ def to_record(
     elif fmt == "alpaca":
         # Alpaca's own field for the material a question is about takes the context.
         source = pair.source if include_context else ""
-        return {"instruction": pair.question, "input": source, "output": pair.answer}
+        record = {"instruction": pair.question, "input": source, "output": pair.answer}
+        if include_meta:  # alpaca has no context key: the meta object still comes last
+            record["meta"] = meta_of(pair)
+        return record
     elif fmt == "sharegpt":
         turns = [{"from": "system", "value": system_message}] if system_message else []
         turns.append({"from": "human", "value": pair.question})
@@ -92,6 +102,8 @@ def to_record(
         raise DatasetError(_unknown_format(fmt))
     if include_context:
         record["context"] = pair.source
+    if include_meta:
+        record["meta"] = meta_of(pair)
     return record
 
 
@@ -101,9 +113,10 @@ def encode_lines(
     *,
     include_context: bool = False,
     system_message: str = "",
+    include_meta: bool = False,
 ) -> Iterator[bytes]:
     """One UTF-8 ``b'{...}\\n'`` per pair: ``json.dumps(to_record(...), ensure_ascii=False)``."""
-    line = _line_format(fmt, include_context, system_message)
+    line = _line_format(fmt, include_context, system_message, include_meta)
     for pair in pairs:
         yield _utf8(line(pair))
 
@@ -115,12 +128,13 @@ def save_dataset(
     *,
     include_context: bool = False,
     system_message: str = "",
+    include_meta: bool = False,
 ) -> None:
     """Write the dataset to ``path`` atomically: the old file stays whole until the new one is.
 
     Raises DatasetError, naming the file and the reason, when it cannot be written.
     """
-    line = _line_format(fmt, include_context, system_message)
+    line = _line_format(fmt, include_context, system_message, include_meta)
     try:
         atomic_write_chunks(path, _blocks(map(line, pairs)))
     except OSError as error:
@@ -128,9 +142,23 @@ def save_dataset(
         raise DatasetError(f"Cannot save {os.fspath(path)}: {reason}") from None
 
 
-def _line_format(fmt: str, include_context: bool, system_message: str) -> Callable[[QAPair], str]:
+def _line_format(
+    fmt: str, include_context: bool, system_message: str, include_meta: bool = False
+) -> Callable[[QAPair], str]:
     """A function giving a pair's line exactly as ``json.dumps(to_record(...))`` would, built
-    from string pieces: twice as fast as the general encoder on large datasets."""
+    from string pieces: twice as fast as the general encoder on large datasets. Lines with a
+    ``meta`` object take the general encoder."""
+    if fmt not in _KNOWN_KEYS:
+        raise DatasetError(_unknown_format(fmt))
+    if include_meta:
+        return lambda p: (
+            json.dumps(
+                to_record(p, fmt, include_context=include_context,
+                          system_message=system_message, include_meta=True),
+                ensure_ascii=False,
+            )
+            + "\n"
+        )  # fmt: skip
     enc = encode_basestring
     context = ', "context": ' if include_context else ""
     if fmt == "qa":
@@ -245,6 +273,7 @@ def _read_lines(lines: list[bytes], name: str) -> LoadedDataset:
     bad_lines: list[BadLine] = []
     fmt = ""
     include_context = False
+    include_meta = False
     system_message: str | None = None
     extra_keys: set[str] = set()
     # The C scanner without json.loads' wrapper: a third of the time on a large file.
@@ -290,6 +319,9 @@ def _read_lines(lines: list[bytes], name: str) -> LoadedDataset:
         except _Skip as skip:
             bad_lines.append(BadLine(line_no, str(skip)))
             continue
+        if "meta" in record:
+            apply_meta(pair, record["meta"])
+            include_meta = True
         pairs.append(pair)
         include_context = include_context or has_context
         if system_message is None:
@@ -310,6 +342,7 @@ def _read_lines(lines: list[bytes], name: str) -> LoadedDataset:
         include_context=include_context,
         system_message=system_message or "",
         dropped_fields=sorted(extra_keys),
+        include_meta=include_meta,
     )
 
 
@@ -422,10 +455,10 @@ _READERS = {
     "sharegpt": _read_sharegpt,
 }
 _KNOWN_KEYS = {
-    "qa": {"question", "answer", "context"},
-    "openai-chat": {"messages", "context"},
-    "alpaca": {"instruction", "input", "output"},
-    "sharegpt": {"conversations", "context"},
+    "qa": {"question", "answer", "context", "meta"},
+    "openai-chat": {"messages", "context", "meta"},
+    "alpaca": {"instruction", "input", "output", "meta"},
+    "sharegpt": {"conversations", "context", "meta"},
 }
 
 
