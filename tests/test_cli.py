@@ -353,7 +353,7 @@ class _BrokenGenerator:
 def test_unexpected_error_is_one_line_without_traceback(
     ctx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from qagen_desktop import cli
+    from qagen_desktop.cli import run as cli
 
     monkeypatch.setattr(cli, "Generator", _BrokenGenerator)
     monkeypatch.setenv("API_KEY", "sk-SENTINEL-cli-unexpected")
@@ -370,7 +370,7 @@ def test_unexpected_error_is_one_line_without_traceback(
 def test_debug_variable_shows_the_traceback_of_an_unexpected_error(
     ctx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from qagen_desktop import cli
+    from qagen_desktop.cli import run as cli
 
     monkeypatch.setattr(cli, "Generator", _BrokenGenerator)
     monkeypatch.setenv("QAGEN_DEBUG", "1")
@@ -386,8 +386,8 @@ def test_a_failure_logged_inside_the_run_prints_no_traceback(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from qagen_desktop import cli
-    from qagen_desktop.core import generation
+    from qagen_desktop.cli import run as cli
+    from qagen_desktop.core.generation import runner as generation
 
     def broken_parser(*args: object, **kwargs: object) -> object:
         raise ValueError("parser bug")
