@@ -23,7 +23,7 @@ import httpx
 from qagen_desktop.core.chunking import MIN_CHUNK_CHARS, Chunk, allocate_pairs, chunk_text
 from qagen_desktop.core.client import ChatError, ChatReply, Usage, new_async_client, send_chat
 from qagen_desktop.core.endpoint import Endpoint
-from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.parsing import normalise_question, parse_pairs
 from qagen_desktop.core.prompts import (
     DEFAULT_TEMPLATE,
@@ -439,7 +439,7 @@ class _Run:
                 f"The server is unavailable (HTTP {exc.status}) and asks to wait {wait:.0f} s: "
                 "try again later."
             )
-        raise ChatError(message, kind="quota", status=exc.status)
+        raise ChatError(message, kind=ErrorKind.QUOTA, status=exc.status)
 
     async def _ask(self, chunk: Chunk, need: int) -> ChatReply:
         """One request for ``need`` pairs. A 400 that rejects response_format or stream_options
