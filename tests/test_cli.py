@@ -387,7 +387,7 @@ def test_a_failure_logged_inside_the_run_prints_no_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from qagen_desktop.cli import run as cli
-    from qagen_desktop.core.generation import runner as generation
+    from qagen_desktop.core.generation import collector as generation
 
     def broken_parser(*args: object, **kwargs: object) -> object:
         raise ValueError("parser bug")
