@@ -186,7 +186,24 @@ def _generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool
     progress = Progress(err, tty=err_is_tty, requested=requested, secret=secret)
     generator = Generator(options.plan.config, events=progress)
     worker = _Worker(generator, options.text)
-    interrupted = False
+    stop_signal = _run_until_done_or_stopped(generator, worker, progress)
+
+    if worker.error is not None and stop_signal is None:
+        raise worker.error  # A ConfigError from the engine exits 2; anything else is unexpected.
+    result = worker.result
+    if stop_signal is not None:
+        received = result.pairs if result is not None else progress.received
+        return _save_interrupted(options, list(received)[:requested], err, stop_signal)
+    assert result is not None
+    _remember_response_mode(options, result)
+    return _finish(options, result, progress, out, err)
+
+
+def _run_until_done_or_stopped(
+    generator: Generator, worker: _Worker, progress: Progress
+) -> int | None:
+    """Run on the worker thread, the main thread drawing progress; the signal that stopped
+    the run (Ctrl+C or SIGTERM), or None when it ended by itself."""
     stop_signal = signal.SIGINT
 
     def on_terminate(signum: int, frame: object) -> None:
@@ -203,53 +220,59 @@ def _generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool
             worker.join(0.1)
             progress.tick()
     except KeyboardInterrupt:
-        interrupted = True
         # A second signal must not cut the save of what came short.
         with contextlib.suppress(ValueError):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         generator.cancel()
         worker.join(_CANCEL_WAIT)
-    progress.close()
+        return stop_signal
+    finally:
+        progress.close()
+    return None
 
-    if worker.error is not None and not interrupted:
-        raise worker.error  # A ConfigError from the engine exits 2; anything else is unexpected.
-    result = worker.result
-    pairs = list(result.pairs if result is not None else progress.received)[:requested]
-    elapsed = result.elapsed if result is not None else progress.elapsed()
-    usage = result.usage if result is not None else Usage(total_tokens=progress.tokens)
 
-    if interrupted:
-        if pairs:
-            place = write_pairs(
-                options.output, pairs, options.fmt, options.plan.config.system_message, err
-            )
-            if place is not None:
-                err.write(
-                    f"qagen: interrupted; wrote the {len(pairs)} pairs received to {place}.\n"
-                )
-        else:
-            err.write(f"qagen: interrupted before any pair came; {options.output} not written.\n")
-        err.flush()
-        return 128 + stop_signal  # 130 for Ctrl+C, 143 for SIGTERM, as shells report them.
-
-    assert result is not None
-    _remember_response_mode(options, result)
-    failures = result.failed
-    fatal = redact(result.fatal, secret) if result.fatal else None
-    for outcome in failures:
-        # Failures the progress did not show (those that ended the run), unless the run's error
-        # says the same.
-        shown = outcome.index in progress.reported or outcome.error_kind in (
-            ErrorKind.CANCELLED,
-            ErrorKind.STOPPED,
+def _save_interrupted(
+    options: _Options, pairs: list[QAPair], err: IO[str], stop_signal: int
+) -> int:
+    if pairs:
+        place = write_pairs(
+            options.output, pairs, options.fmt, options.plan.config.system_message, err
         )
+        if place is not None:
+            err.write(f"qagen: interrupted; wrote the {len(pairs)} pairs received to {place}.\n")
+    else:
+        err.write(f"qagen: interrupted before any pair came; {options.output} not written.\n")
+    err.flush()
+    return 128 + stop_signal  # 130 for Ctrl+C, 143 for SIGTERM, as shells report them.
+
+
+def _report_failures(
+    result: RunResult, progress: Progress, err: IO[str], secret: str | None
+) -> None:
+    """Failures the progress did not show (those that ended the run), unless the run's error
+    says the same; then the run's error."""
+    fatal = redact(result.fatal, secret) if result.fatal else None
+    quiet = (ErrorKind.CANCELLED, ErrorKind.STOPPED)
+    for outcome in result.failed:
+        shown = outcome.index in progress.reported or outcome.error_kind in quiet
         if not shown and (fatal is None or redact(outcome.error or "", secret) != fatal):
             err.write(f"qagen: {describe_failure(outcome, secret)}\n")
     if fatal:
         err.write(f"qagen: error: {fatal}\n")
+
+
+def _finish(
+    options: _Options, result: RunResult, progress: Progress, out: IO[str], err: IO[str]
+) -> int:
+    """Report, write what came, and pick the exit code."""
+    secret = options.api_key
+    requested = options.plan.config.total_pairs
+    pairs = result.pairs[:requested]
+    failures = result.failed
+    _report_failures(result, progress, err, secret)
     if not pairs:
-        if not fatal:
+        if not result.fatal:
             why = describe_failure(failures[0], secret) if failures else "the model gave none"
             err.write(f"qagen: error: no pairs came back ({why}); {options.output} not written.\n")
         else:
@@ -259,21 +282,17 @@ def _generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool
     if place is None:
         return EXIT_SHORTFALL
     out.write(
-        f"Wrote {len(pairs)} pairs to {place} (format {options.fmt}) in {elapsed:.1f} s; "
-        f"tokens: {_usage_text(usage)}\n"
+        f"Wrote {len(pairs)} pairs to {place} (format {options.fmt}) in {result.elapsed:.1f} s; "
+        f"tokens: {_usage_text(result.usage)}\n"
     )
     out.flush()
     shortfall = requested - len(pairs)
-    if shortfall > 0 or failures or place != options.output:
-        if shortfall > 0:
-            failed = f"; {len(failures)} chunk(s) failed" if failures else ""
-            err.write(
-                f"qagen: {shortfall} of the {requested} pairs asked for are missing{failed}.\n"
-            )
-        elif failures:
-            err.write(f"qagen: {len(failures)} chunk(s) failed.\n")
-        return EXIT_SHORTFALL
-    return EXIT_OK
+    if shortfall > 0:
+        failed = f"; {len(failures)} chunk(s) failed" if failures else ""
+        err.write(f"qagen: {shortfall} of the {requested} pairs asked for are missing{failed}.\n")
+    elif failures:
+        err.write(f"qagen: {len(failures)} chunk(s) failed.\n")
+    return EXIT_SHORTFALL if shortfall > 0 or failures or place != options.output else EXIT_OK
 
 
 class _LogFormatter(logging.Formatter):

@@ -71,7 +71,7 @@ class LoadedDataset:
 def to_record(
     pair: QAPair, fmt: str = "qa", *, include_context: bool = False, system_message: str = ""
 ) -> dict[str, Any]:
-    """The JSON object for one pair in format ``fmt`` (see the table in PRODUCT.md)."""
+    """The JSON object for one pair in format ``fmt``: qa, openai-chat, alpaca or sharegpt."""
     if fmt == "qa":
         record: dict[str, Any] = {"question": pair.question, "answer": pair.answer}
     elif fmt == "openai-chat":
