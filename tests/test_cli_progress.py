@@ -7,6 +7,8 @@ import io
 import os
 import pty
 
+import pytest
+
 from qagen_desktop.cli.progress import Progress
 from qagen_desktop.core.errors import ErrorKind
 from qagen_desktop.core.generation import ChunkOutcome
@@ -37,12 +39,24 @@ def test_plain_lines_when_stderr_is_not_a_terminal() -> None:
     assert progress.reported == {1}
 
 
-def test_a_bar_on_a_terminal_that_reports_no_size() -> None:
+def test_a_bar_on_a_terminal_that_reports_no_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A known width keeps the output well inside what the pty buffers while nobody reads.
+    monkeypatch.setenv("COLUMNS", "80")
     main_fd, child_fd = pty.openpty()  # a fresh pty says 0 x 0
     with open(child_fd, "w", encoding="utf-8") as stream:
         _drive(Progress(stream, tty=True, requested=3, secret="sk-SECRET-progress"))
-    text = os.read(main_fd, 65536).decode("utf-8", "replace")
+    # The slave is closed: read until the master reports the end (EIO on Linux).
+    data = b""
+    while True:
+        try:
+            piece = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not piece:
+            break
+        data += piece
     os.close(main_fd)
+    text = data.decode("utf-8", "replace")
     assert "\r[" in text and "2/2 chunks, 1/3 pairs" in text
     assert "qagen: chunk 2 failed" in text
     assert "sk-SECRET-progress" not in text
