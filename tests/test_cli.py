@@ -353,7 +353,7 @@ class _BrokenGenerator:
 def test_unexpected_error_is_one_line_without_traceback(
     ctx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from qagen_desktop import cli
+    from qagen_desktop.cli import run as cli
 
     monkeypatch.setattr(cli, "Generator", _BrokenGenerator)
     monkeypatch.setenv("API_KEY", "sk-SENTINEL-cli-unexpected")
@@ -370,7 +370,7 @@ def test_unexpected_error_is_one_line_without_traceback(
 def test_debug_variable_shows_the_traceback_of_an_unexpected_error(
     ctx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from qagen_desktop import cli
+    from qagen_desktop.cli import run as cli
 
     monkeypatch.setattr(cli, "Generator", _BrokenGenerator)
     monkeypatch.setenv("QAGEN_DEBUG", "1")
@@ -386,8 +386,8 @@ def test_a_failure_logged_inside_the_run_prints_no_traceback(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from qagen_desktop import cli
-    from qagen_desktop.core import generation
+    from qagen_desktop.cli import run as cli
+    from qagen_desktop.core.generation import collector as generation
 
     def broken_parser(*args: object, **kwargs: object) -> object:
         raise ValueError("parser bug")
@@ -400,3 +400,21 @@ def test_a_failure_logged_inside_the_run_prints_no_traceback(
     assert "Traceback" not in err
     assert "qagen: chunk 1 failed: Unexpected error: parser bug" in err
     assert "chunk 0" not in err
+
+
+def test_options_left_out_come_from_the_windows_settings(
+    server: FakeLLMServer, ctx: Path, tmp_path: Path
+) -> None:
+    settings_file = Path(os.environ["XDG_CONFIG_HOME"]) / "qagen-desktop" / "settings.json"
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text(
+        json.dumps({"endpoint": server.url, "model": "saved-model", "pairs": 3}), encoding="utf-8"
+    )
+    done = run_qagen(["generate", str(ctx)], cwd=tmp_path)
+    assert done.code == 0, done.output
+    assert len(read_jsonl(tmp_path / "qa.jsonl")) == 3
+    assert {request.body["model"] for request in server.requests} == {"saved-model"}
+    flagged = run_qagen(["generate", str(ctx), "-n", "2", "--model", "flag-model"], cwd=tmp_path)
+    assert flagged.code == 0, flagged.output
+    assert len(read_jsonl(tmp_path / "qa.jsonl")) == 2
+    assert server.requests[-1].body["model"] == "flag-model"

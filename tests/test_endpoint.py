@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qagen_desktop.core.endpoint import Endpoint, guess_provider
@@ -90,7 +92,7 @@ def test_key_id_leaves_out_the_api_version() -> None:
     old = Endpoint(
         provider="azure", url="https://r.openai.azure.com", deployment="d", api_version="2024-02-01"
     )
-    new = old.with_changes(api_version="2024-06-01")
+    new = replace(old, api_version="2024-06-01")
     assert old.key_id() == new.key_id()
     assert "api-version" not in old.key_id()
 

@@ -312,15 +312,40 @@ def test_large_context_of_twenty_megabytes_works_with_progress(
 def test_rate_limits_errors_broken_json_and_cut_replies_still_give_all_36(
     figure: Callable[[str], None], server: FakeLLMServer, tmp_path: Path
 ) -> None:
+    # The faults are dealt per chunk, not by the server's global request count: with four
+    # requests in flight the order of arrival varies, and a global schedule once gave one chunk
+    # five faults in a row (its whole budget). Here the k-th chunk to ask (k = 0, 1, ...) gets
+    # one fault on its first request (429 with retry-after, 500, broken JSON, a cut stream, in
+    # turn) and every third chunk a 500 on its second request too; later requests are answered.
+    # So a chunk needs at most 3 requests (1 + 2 retries, one more if a cut reply's complete
+    # pairs fell short) against a budget of 1 + 4, whatever the order.
+    faults = [
+        Reply(kind="status", status=429, headers={"retry-after": "1"}),
+        Reply(kind="status", status=500),
+        Reply(kind="broken_json"),
+        Reply(kind="cut"),
+    ]
+    attempts: dict[str, int] = {}
+    order: dict[str, int] = {}
+    lock = threading.Lock()
+
     def hostile(number: int, body: dict[str, Any]) -> Reply | None:
-        if number <= 3:
-            return Reply(kind="status", status=429, headers={"retry-after": "1"})
-        if number % 5 == 0:
+        prompt = next(
+            (
+                m.get("content", "")
+                for m in reversed(body.get("messages", []))
+                if m["role"] == "user"
+            ),
+            "",
+        )
+        chunk = "".join(ch for ch in prompt if not ch.isdigit())  # the pairs asked for vary
+        with lock:
+            k = order.setdefault(chunk, len(order))
+            attempts[chunk] = attempt = attempts.get(chunk, 0) + 1
+        if attempt == 1:
+            return faults[k % len(faults)]
+        if attempt == 2 and k % 3 == 0:
             return Reply(kind="status", status=500)
-        if number % 7 == 0:
-            return Reply(kind="broken_json")
-        if number % 11 == 0:
-            return Reply(kind="cut")
         return None
 
     server.script = hostile
@@ -339,6 +364,10 @@ def test_rate_limits_errors_broken_json_and_cut_replies_still_give_all_36(
     lines = read_jsonl(tmp_path / "qa.jsonl")
     assert len(lines) == 36
     assert len({line["question"] for line in lines}) == 36
+    # Every chunk took its faults and nothing more: one answered request each, one fault
+    # each, and a second fault for every third.
+    chunks = len(order)
+    assert server.request_count == 2 * chunks + len(range(0, chunks, 3))
 
 
 @pytest.mark.slow

@@ -546,7 +546,7 @@ def test_connection_refused_stops_the_run_with_a_plain_message() -> None:
     ("changes", "text", "complaint"),
     [
         ({}, "   \n\t ", "context is empty"),
-        ({"total_pairs": 0}, LONG_TEXT, "at least 1"),
+        ({"total_pairs": 0}, LONG_TEXT, "pairs must be 1 or more"),
         ({"endpoint": Endpoint(url="localhost:1234/v1")}, LONG_TEXT, "http"),
         ({"concurrency": 0}, LONG_TEXT, "Concurrency"),
         ({"prompt_template": "Write questions."}, LONG_TEXT, "{n}"),

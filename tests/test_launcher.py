@@ -238,7 +238,7 @@ def test_python_dash_m_opens_the_window_and_closes_cleanly(user_dirs: dict[str, 
 
 def test_pyside6_does_not_leak_none_on_calls_that_return_nothing() -> None:
     # PySide6 6.12.0 on Python 3.11 dropped a reference to None on every such call and died with
-    # "Fatal Python error: none_dealloc" after some thousands (PRODUCT.md, Known faults).
+    # "Fatal Python error: none_dealloc" after some thousands (hence the <6.12 pin on 3.11).
     result = run_python(
         """
         import sys

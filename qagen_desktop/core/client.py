@@ -23,7 +23,7 @@ from httpx_sse import EventSource, SSEError
 
 from qagen_desktop import __version__
 from qagen_desktop.core.endpoint import Endpoint, is_loopback
-from qagen_desktop.core.errors import ConfigError, RequestError, redact
+from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError, redact
 
 USER_AGENT = f"qagen-desktop/{__version__}"
 # Statuses worth trying again: the server may answer the same request later.
@@ -76,7 +76,7 @@ class ChatError(RequestError):
         self,
         message: str,
         *,
-        kind: str,
+        kind: ErrorKind,
         status: int | None = None,
         retryable: bool = False,
         retry_after: float | None = None,
@@ -183,7 +183,7 @@ async def _read_events(
                 text = _server_text(json.dumps(payload), api_key)
                 raise ChatError(
                     f"The server failed while answering: {text}",
-                    kind="server",
+                    kind=ErrorKind.SERVER,
                     retryable=True,
                     server_text=text,
                 )
@@ -219,7 +219,7 @@ def _read_completion(text: str, api_key: str | None = None) -> ChatReply:
         said = _server_text(text, api_key)
         raise ChatError(
             f"The server failed while answering: {said}",
-            kind="server",
+            kind=ErrorKind.SERVER,
             retryable=True,
             server_text=said,
         )
@@ -262,21 +262,23 @@ def error_for_response(
         return ChatError(
             f"The endpoint redirects to {target} ({status}): enter the address it redirects to "
             "as the endpoint URL; the key is never sent on.",
-            kind="redirect",
+            kind=ErrorKind.REDIRECT,
             status=status,
         )
     if status == 401:
         if not api_key:
             return ChatError(
-                "The server needs an API key (401): enter one.", kind="auth", status=status
+                "The server needs an API key (401): enter one.", kind=ErrorKind.AUTH, status=status
             )
         return ChatError(
-            "The server rejected the API key (401): check the key.", kind="auth", status=status
+            "The server rejected the API key (401): check the key.",
+            kind=ErrorKind.AUTH,
+            status=status,
         )
     if status == 403:
         return ChatError(
             f"Access denied (403): check that the key may use this endpoint and model.{said}",
-            kind="forbidden",
+            kind=ErrorKind.FORBIDDEN,
             status=status,
             server_text=text,
         )
@@ -284,27 +286,27 @@ def error_for_response(
         if _about_model(text, code):
             return ChatError(
                 f"The model {endpoint.model!r} was not found (404): check the model name.{said}",
-                kind="not_found",
+                kind=ErrorKind.NOT_FOUND,
                 status=status,
                 server_text=text,
             )
         return ChatError(
             "Not found (404): check the URL, the deployment name and the api-version.",
-            kind="not_found",
+            kind=ErrorKind.NOT_FOUND,
             status=status,
             server_text=text,
         )
     if code == "content_filter" or "ResponsibleAIPolicyViolation" in response.text:
         return ChatError(
             "The provider's content filter blocked this text.",
-            kind="filtered",
+            kind=ErrorKind.FILTERED,
             status=status,
             server_text=text,
         )
     if status == 429:
         return ChatError(
             "The server is rate-limiting requests (429).",
-            kind="rate_limited",
+            kind=ErrorKind.RATE_LIMITED,
             status=status,
             retryable=True,
             retry_after=retry_after_seconds(response.headers),
@@ -313,7 +315,7 @@ def error_for_response(
     if status in RETRY_STATUSES or status >= 500:
         return ChatError(
             f"The server failed (HTTP {status}): try again later or check its logs.{said}",
-            kind="server",
+            kind=ErrorKind.SERVER,
             status=status,
             retryable=True,
             retry_after=retry_after_seconds(response.headers),
@@ -322,13 +324,13 @@ def error_for_response(
     if "context length" in text.lower() or code == "context_length_exceeded":
         return ChatError(
             f"The text is too long for the model ({status}): lower the chunk size.{said}",
-            kind="too_long",
+            kind=ErrorKind.TOO_LONG,
             status=status,
             server_text=text,
         )
     return ChatError(
         f"The server refused the request (HTTP {status}).{said}",
-        kind="bad_request",
+        kind=ErrorKind.BAD_REQUEST,
         status=status,
         server_text=text,
     )
@@ -345,20 +347,20 @@ def error_for_exception(exc: httpx.HTTPError, endpoint: Endpoint) -> ChatError:
             return ChatError(
                 f"Could not connect to {where} in time: check the endpoint URL and that the "
                 "server is running.",
-                kind="timeout",
+                kind=ErrorKind.TIMEOUT,
                 retryable=True,
             )
         return ChatError(
             f"The server at {where} went silent for longer than the timeout: check it is "
             "running, or raise the timeout.",
-            kind="timeout",
+            kind=ErrorKind.TIMEOUT,
             retryable=True,
         )
     if _is_tls_failure(exc, detail):
         return ChatError(
             f"The secure connection to {host} failed (TLS): check http:// versus https:// and "
             "the server's certificate.",
-            kind="tls",
+            kind=ErrorKind.TLS,
         )
     if isinstance(exc, httpx.ConnectError):
         if any(
@@ -377,27 +379,28 @@ def error_for_exception(exc: httpx.HTTPError, endpoint: Endpoint) -> ChatError:
             )
         ):
             return ChatError(
-                f"The host name {host} could not be found: check the endpoint URL.", kind="dns"
+                f"The host name {host} could not be found: check the endpoint URL.",
+                kind=ErrorKind.DNS,
             )
         if "refused" in detail or "errno 111" in detail or "10061" in detail:
             return ChatError(
                 f"Nothing answers at {where} (connection refused): start the server, or check "
                 "the endpoint URL and port.",
-                kind="connect",
+                kind=ErrorKind.CONNECT,
                 retryable=True,
             )
         return ChatError(
             f"Could not connect to {where}: check the endpoint URL and your network.",
-            kind="connect",
+            kind=ErrorKind.CONNECT,
             retryable=True,
         )
     if isinstance(exc, httpx.UnsupportedProtocol):
         return ChatError(
-            "The endpoint URL needs to start with http:// or https://.", kind="bad_request"
+            "The endpoint URL needs to start with http:// or https://.", kind=ErrorKind.BAD_REQUEST
         )
     return ChatError(
         f"The connection to {where} broke before the reply was complete: check the server.",
-        kind="server",
+        kind=ErrorKind.SERVER,
         retryable=True,
     )
 
@@ -547,11 +550,11 @@ def check_connection(
     if response.status_code >= 300:
         error = error_for_response(response, endpoint, api_key)
         message = str(error)
-        if error.kind == "auth" and api_key:
+        if error.kind == ErrorKind.AUTH and api_key:
             message = "The URL works, but the server rejected the API key (401): check the key."
-        elif error.kind == "auth":
+        elif error.kind == ErrorKind.AUTH:
             message = "The URL works, but the server needs an API key (401): enter one."
-        elif error.kind == "rate_limited":
+        elif error.kind == ErrorKind.RATE_LIMITED:
             message = (
                 "URL, key and model work, but the server is rate-limiting this key (429): "
                 "wait and try again."

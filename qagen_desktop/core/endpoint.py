@@ -8,7 +8,7 @@ URL. ``Endpoint.chat_url`` turns each into the one URL requests are sent to, or 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from qagen_desktop.core.errors import ConfigError
@@ -31,9 +31,6 @@ class Endpoint:
     model: str = DEFAULT_MODEL
     deployment: str = ""
     api_version: str = DEFAULT_AZURE_API_VERSION
-
-    def with_changes(self, **changes: str) -> Endpoint:
-        return replace(self, **changes)
 
     def chat_url(self) -> str:
         """The chat-completions URL requests go to; ConfigError for a URL that cannot work."""

@@ -21,10 +21,6 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def cache_dir() -> Path:
-    return Path(platformdirs.user_cache_dir(APP_NAME))
-
-
 def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME))
 
@@ -32,6 +28,11 @@ def state_dir() -> Path:
 def settings_file() -> Path:
     """Non-secret settings (JSON). Never holds the API key."""
     return config_dir() / "settings.json"
+
+
+def unsaved_dir() -> Path:
+    """Where a dataset goes when the file it was meant for cannot be written."""
+    return data_dir() / "unsaved"
 
 
 def recovery_dir() -> Path:

@@ -24,12 +24,12 @@ from qagen_desktop.core.endpoint import (
     Endpoint,
     guess_provider,
 )
-from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
+from qagen_desktop.core.generation.config import DEFAULTS
+from qagen_desktop.core.generation.negotiation import ResponseMode, response_mode_or_default
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("qa", "openai-chat", "alpaca", "sharegpt")
-RESPONSE_MODES = ("json_schema", "json_object", "plain")
 MAX_RECENT_FILES = 10
 
 
@@ -43,13 +43,14 @@ class Settings:
     deployment: str = ""
     api_version: str = DEFAULT_AZURE_API_VERSION
 
-    pairs: int = 5
-    concurrency: int = 4
-    chunk_chars: int = 3000
-    max_retries: int = 3
-    timeout: float = 60.0
-    prompt_template: str = DEFAULT_TEMPLATE
-    system_message: str = ""
+    # The run's numbers and prompt start from the defaults RunConfig declares.
+    pairs: int = DEFAULTS.total_pairs
+    concurrency: int = DEFAULTS.concurrency
+    chunk_chars: int = DEFAULTS.chunk_chars
+    max_retries: int = DEFAULTS.max_retries
+    timeout: float = DEFAULTS.timeout
+    prompt_template: str = DEFAULTS.prompt_template
+    system_message: str = DEFAULTS.system_message
 
     export_format: str = "qa"
     include_context: bool = False
@@ -70,16 +71,15 @@ class Settings:
             api_version=self.api_version,
         )
 
-    def response_mode_for(self, endpoint: Endpoint) -> str:
+    def response_mode_for(self, endpoint: Endpoint) -> ResponseMode:
         """The mode that worked for this endpoint before; json_schema for a new one."""
         try:
-            mode = self.response_modes.get(endpoint.key_id(), RESPONSE_MODES[0])
-        except Exception:
-            return RESPONSE_MODES[0]
-        return mode if mode in RESPONSE_MODES else RESPONSE_MODES[0]
+            return response_mode_or_default(self.response_modes.get(endpoint.key_id()))
+        except Exception:  # an endpoint whose URL cannot work has no key_id
+            return ResponseMode.JSON_SCHEMA
 
     def remember_response_mode(self, endpoint: Endpoint, mode: str) -> None:
-        self.response_modes[endpoint.key_id()] = mode
+        self.response_modes[endpoint.key_id()] = str(mode)
 
     def add_recent_file(self, path: str) -> None:
         resolved = str(Path(path).resolve())

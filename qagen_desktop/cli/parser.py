@@ -1,0 +1,159 @@
+"""``qagen``'s command line: the options, their help (defaults shown from RunConfig), and the
+run flags they give. An option left out is None, so the session takes the next source."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from qagen_desktop import __version__
+from qagen_desktop.core.endpoint import DEFAULT_AZURE_API_VERSION, DEFAULT_ENDPOINT, PROVIDERS
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.generation import DEFAULTS
+from qagen_desktop.core.session import RunFlags
+from qagen_desktop.core.settings import FORMATS
+
+PROG = "qagen"
+# The option that sets each RunConfig number, for messages that name what to change.
+FLAG_OF_FIELD = {
+    "total_pairs": "-n",
+    "chunk_chars": "--chunk-chars",
+    "concurrency": "--concurrency",
+    "max_retries": "--max-retries",
+    "timeout": "--timeout",
+}
+
+
+class UsageError(ConfigError):
+    """A bad command line: exit 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one ``qagen: error:`` line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            # Echo only the option names: a value typed after an unknown flag may be a key.
+            names = [word for word in message[len(prefix) :].split() if word.startswith("-")]
+            message = prefix + (" ".join(names) or "(extra values)")
+            if any("key" in name.lower() for name in names):
+                raise UsageError(
+                    f"{message} (the API key is never a flag: set API_KEY, or save it in the app)"
+                )
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Turn a text file into a question-answer dataset (JSONL) with any "
+        "OpenAI-compatible chat-completions endpoint.",
+        epilog="The API key comes from the API_KEY environment variable, else from the OS "
+        "keyring entry the qagen-desktop window saved for the endpoint. It is never a flag. "
+        "Options left out come from $API_ENDPOINT and $MODEL, then from the window's settings.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    gen = commands.add_parser(
+        "generate",
+        help="generate question-answer pairs from a text file",
+        description="Generate N question-answer pairs grounded in CONTEXT_FILE and write them as "
+        "JSONL. Exit 0: exactly N written; 1: a shortfall or failed chunks (what came is "
+        "written); 2: bad usage or configuration; 130: interrupted.",
+    )
+    gen.add_argument(
+        "context",
+        nargs="?",
+        metavar="CONTEXT_FILE",
+        help="UTF-8 text file to make questions from; - (or a pipe) reads standard input",
+    )
+    _add_run_options(gen)
+    return parser
+
+
+def _add_run_options(gen: argparse.ArgumentParser) -> None:
+    gen.add_argument(
+        "-n",
+        dest="pairs",
+        type=int,
+        metavar="N",
+        help=f"pairs to make (default: {DEFAULTS.total_pairs})",
+    )
+    gen.add_argument(
+        "-o",
+        dest="output",
+        default="qa.jsonl",
+        metavar="OUT",
+        help="output file (default: qa.jsonl)",
+    )
+    gen.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="qa",
+        metavar="|".join(FORMATS),
+        help="dataset line format (default: qa)",
+    )
+    gen.add_argument(
+        "--provider",
+        choices=PROVIDERS,
+        metavar="|".join(PROVIDERS),
+        help="openai (Bearer key) or azure (api-key header) (default: guessed from the URL)",
+    )
+    gen.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help=f"chat-completions or base URL (default: $API_ENDPOINT, else {DEFAULT_ENDPOINT})",
+    )
+    gen.add_argument(
+        "--model",
+        metavar="NAME",
+        help=f"model name (default: $MODEL, else {DEFAULTS.endpoint.model})",
+    )
+    gen.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="C",
+        help=f"requests in flight (default: {DEFAULTS.concurrency})",
+    )
+    gen.add_argument(
+        "--chunk-chars",
+        type=int,
+        metavar="K",
+        help=f"longest chunk, in characters (default: {DEFAULTS.chunk_chars})",
+    )
+    gen.add_argument(
+        "--max-retries",
+        type=int,
+        metavar="R",
+        help=f"further requests per chunk (default: {DEFAULTS.max_retries})",
+    )
+    gen.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="longest silence allowed from the server, not a cap on the whole answer "
+        f"(default: {DEFAULTS.timeout:g})",
+    )
+    gen.add_argument("--deployment", metavar="NAME", help="Azure deployment, for an Azure base URL")
+    gen.add_argument(
+        "--api-version",
+        metavar="V",
+        help=f"Azure api-version, when the URL has none (default: {DEFAULT_AZURE_API_VERSION})",
+    )
+
+
+def flags_from_args(args: argparse.Namespace) -> RunFlags:
+    """The run flags the command line gave (None where an option was left out)."""
+    return RunFlags(
+        provider=args.provider,
+        endpoint=args.endpoint,
+        model=args.model,
+        deployment=args.deployment,
+        api_version=args.api_version,
+        total_pairs=args.pairs,
+        chunk_chars=args.chunk_chars,
+        concurrency=args.concurrency,
+        max_retries=args.max_retries,
+        timeout=args.timeout,
+    )

@@ -1,0 +1,73 @@
+"""What one run needs, as plain values, with the defaults declared once for every face.
+
+The settings file and ``qagen``'s options take their defaults from ``DEFAULTS``; ``validate``
+is the one place a run's numbers are checked.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from qagen_desktop.core.chunking import MIN_CHUNK_CHARS
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.generation.negotiation import ResponseMode
+from qagen_desktop.core.prompts import DEFAULT_TEMPLATE, check_template
+
+
+class InvalidValue(ConfigError):
+    """A number out of range; ``name`` is the RunConfig field, so each face can name its own
+    control (``qagen`` says ``-n``, the window says "Pairs")."""
+
+    def __init__(self, name: str, label: str, rule: str, value: object) -> None:
+        super().__init__(f"{label} must be {rule} (got {value}).")
+        self.name = name
+        self.rule = rule
+        self.value = value
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one run needs (read from flags, environment and settings by the session)."""
+
+    endpoint: Endpoint = field(default_factory=Endpoint)
+    api_key: str | None = field(default=None, repr=False)
+    total_pairs: int = 5
+    chunk_chars: int = 3000
+    concurrency: int = 4
+    max_retries: int = 3
+    timeout: float = 60.0
+    prompt_template: str = DEFAULT_TEMPLATE
+    system_message: str = ""
+    response_mode: str = ResponseMode.JSON_SCHEMA
+
+    def validate(self) -> None:
+        """Raise ConfigError (one sentence naming the fix) for a run that cannot work."""
+        self.endpoint.chat_url()  # raises ConfigError for a URL that cannot work
+        if self.total_pairs < 1:
+            raise InvalidValue("total_pairs", "The number of pairs", "1 or more", self.total_pairs)
+        if self.chunk_chars < MIN_CHUNK_CHARS:
+            raise InvalidValue(
+                "chunk_chars", "The chunk size", f"at least {MIN_CHUNK_CHARS}", self.chunk_chars
+            )
+        if self.concurrency < 1:
+            raise InvalidValue("concurrency", "Concurrency", "1 or more", self.concurrency)
+        if self.max_retries < 0:
+            raise InvalidValue("max_retries", "Max retries", "0 or more", self.max_retries)
+        # nan compares false with everything, so "not > 0" catches it too.
+        if not self.timeout > 0 or math.isinf(self.timeout):
+            raise InvalidValue(
+                "timeout", "The timeout", "a number of seconds above 0", f"{self.timeout:g}"
+            )
+        if self.response_mode not in set(ResponseMode):
+            raise ConfigError(
+                f"Unknown response mode {self.response_mode!r}: use one of "
+                f"{', '.join(ResponseMode)}."
+            )
+        problem = check_template(self.prompt_template)
+        if problem:
+            raise ConfigError(problem)
+
+
+DEFAULTS = RunConfig()

@@ -1,0 +1,54 @@
+"""What a run hands back: each chunk's outcome and the run's result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qagen_desktop.core.client import Usage
+from qagen_desktop.core.errors import ErrorKind
+from qagen_desktop.core.records import QAPair
+
+
+@dataclass
+class ChunkOutcome:
+    """How one chunk went: pairs asked and received, and why it fell short if it did."""
+
+    index: int
+    requested: int
+    received: int = 0
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.received >= self.requested
+
+    def fail(self, message: str, kind: ErrorKind) -> None:
+        self.error, self.error_kind = message, kind
+
+
+@dataclass
+class RunResult:
+    """The pairs (in text order), each chunk's outcome, the summed usage, and how it ended.
+
+    ``rejected`` holds the pairs a check turned down, each with its ``rejection`` reason.
+    """
+
+    pairs: list[QAPair]
+    outcomes: list[ChunkOutcome]
+    usage: Usage
+    requested: int
+    response_mode: str
+    cancelled: bool = False
+    elapsed: float = 0.0
+    fatal: str | None = None
+    rejected: list[QAPair] = field(default_factory=list)
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.requested - len(self.pairs))
+
+    @property
+    def failed(self) -> list[ChunkOutcome]:
+        return [outcome for outcome in self.outcomes if not outcome.ok]
