@@ -264,6 +264,14 @@ class FakeLLMServer:
             with self._lock:
                 self.in_flight -= 1
 
+    def _authorised(self, req: RecordedRequest) -> bool:
+        if self.api_key is None:
+            return True
+        bearer = req.headers.get("authorization", "")
+        token = bearer[7:] if bearer[:7].lower() == "bearer " else ""
+        given = req.headers.get("api-key") or token
+        return given == self.api_key
+
     def _answer(self, h: _Handler, method: str, req: RecordedRequest, number: int) -> None:
         if method == "GET" and req.path.endswith("/models"):
             names = self.models or ("fake-model",)
@@ -273,14 +281,9 @@ class FakeLLMServer:
         if method != "POST" or not req.path.endswith("/chat/completions"):
             _send_json(h, 404, _error("Resource not found", "not_found", "404"))
             return
-        if self.api_key is not None:
-            bearer = req.headers.get("authorization", "")
-            given = req.headers.get("api-key") or (
-                bearer[7:] if bearer[:7].lower() == "bearer " else ""
-            )
-            if given != self.api_key:
-                _send_json(h, 401, _error("Incorrect API key provided.", "invalid_api_key", "401"))
-                return
+        if not self._authorised(req):
+            _send_json(h, 401, _error("Incorrect API key provided.", "invalid_api_key", "401"))
+            return
         model = str(req.body.get("model") or "")
         if self.models is not None and model not in self.models:
             message = f"The model `{model}` does not exist or you do not have access to it."

@@ -319,9 +319,7 @@ def _read_lines(lines: list[bytes], name: str) -> LoadedDataset:
         except _Skip as skip:
             bad_lines.append(BadLine(line_no, str(skip)))
             continue
-        if "meta" in record:
-            apply_meta(pair, record["meta"])
-            include_meta = True
+        include_meta = _restore_meta(pair, record) or include_meta
         pairs.append(pair)
         include_context = include_context or has_context
         if system_message is None:
@@ -344,6 +342,14 @@ def _read_lines(lines: list[bytes], name: str) -> LoadedDataset:
         dropped_fields=sorted(extra_keys),
         include_meta=include_meta,
     )
+
+
+def _restore_meta(pair: QAPair, record: dict[str, Any]) -> bool:
+    """Apply the record's ``meta`` object, if it has one; True when it had."""
+    if "meta" not in record:
+        return False
+    apply_meta(pair, record["meta"])
+    return True
 
 
 def _detect(record: dict[str, Any]) -> str | None:
