@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_threa
 
 if TYPE_CHECKING:
     from qagen_desktop.core.generation import ChunkOutcome, RunConfig, RunResult, Usage
+    from qagen_desktop.core.session import RunFlags
 
 # What the worker reports is shown this often: one table update and repaint per refresh.
 FLUSH_INTERVAL_MS = 100
@@ -135,24 +137,17 @@ class RunController(QObject):
     def _build_run(
         settings: Settings, endpoint: Endpoint, api_key: str | None, total_pairs: int
     ) -> RunConfig:
-        """The run's whole configuration, from the settings and the view: built here only.
+        """The run's whole configuration, assembled as ``qagen`` assembles its own.
 
         Called on the worker's thread (see GenerationWorker), with a copy of the settings.
         """
-        from qagen_desktop.core.generation import RunConfig
+        from qagen_desktop.core.session import assemble_run
 
-        return RunConfig(
-            endpoint=endpoint,
-            api_key=api_key,
-            total_pairs=total_pairs,
-            chunk_chars=settings.chunk_chars,
-            concurrency=settings.concurrency,
-            max_retries=settings.max_retries,
-            timeout=settings.timeout,
-            prompt_template=settings.prompt_template,
-            system_message=settings.system_message,
-            response_mode=settings.response_mode_for(endpoint),
-        )
+        flags = run_flags(endpoint, api_key, total_pairs)
+        # The key is the field's (which the key controller filled from API_KEY or the keyring),
+        # so the keyring is not asked again here.
+        plan = assemble_run(flags, environ=os.environ, settings=settings, keystore=_NO_KEYRING)
+        return plan.config
 
     @Slot()
     def generate(self) -> None:
@@ -391,3 +386,34 @@ class RunController(QObject):
         self._test_worker = None
         self._test_cancel = None
         self.view.endpoint_pane.set_testing(False)
+
+
+def run_flags(endpoint: Endpoint, api_key: str | None, total_pairs: int) -> RunFlags:
+    """What the window's fields say about a run; everything else comes from the settings."""
+    from qagen_desktop.core.session import RunFlags
+
+    return RunFlags(
+        provider=endpoint.provider,
+        endpoint=endpoint.url,
+        model=endpoint.model,
+        deployment=endpoint.deployment,
+        api_version=endpoint.api_version,
+        total_pairs=total_pairs,
+        api_key=api_key or "",
+    )
+
+
+class _NoKeyring:
+    """A key store with nothing in it, for a run whose key the window has already decided."""
+
+    def get(self, key_id: str) -> str | None:
+        return None
+
+    def set(self, key_id: str, key: str) -> bool:
+        return False
+
+    def delete(self, key_id: str) -> None:
+        return None
+
+
+_NO_KEYRING = _NoKeyring()
