@@ -31,7 +31,7 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
-SIZE_AIM_MB = 150
+SIZE_AIM_MB = 100
 
 
 def require(available: bool, what: str) -> None:
