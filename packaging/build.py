@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "packaging" / "qagen-desktop.spec"
 APP_NAME = "qagen-desktop"
-SIZE_AIM_MB = 150
+SIZE_AIM_MB = 100
 
 
 def folder_size(path: Path) -> int:

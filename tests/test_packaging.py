@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import struct
@@ -10,6 +11,7 @@ import sys
 import zipfile
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from xml.etree import ElementTree
 
 import pytest
@@ -303,3 +305,111 @@ def test_install_sh_without_the_command_says_how_to_get_it(bash: str, tmp_path: 
     assert result.returncode == 1
     assert "qagen-desktop is not on PATH" in result.stderr
     assert not (tmp_path / "share").exists()
+
+
+# The bundle's smaller ICU data (packaging/icu_data.py) --------------------------------------
+
+
+def load_icu_data() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("icu_data", ROOT / "packaging" / "icu_data.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def qt_icu_library() -> Path:
+    """PySide6's own libicudata (Linux wheels carry ICU next to Qt)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the ICU data is trimmed in the Linux bundle only")
+    import PySide6
+
+    found = sorted((Path(PySide6.__file__).parent / "Qt" / "lib").glob("libicudata.so.*"))
+    if not found:
+        pytest.skip("this PySide6 carries no libicudata")
+    return found[0]
+
+
+def test_icu_package_round_trips_through_read_and_write() -> None:
+    icu_data = load_icu_data()
+    header = _icu_header()
+    items = [("icudt73l/b.res", b"B" * 20), ("icudt73l/coll/a.res", b"A" * 16)]
+    package = icu_data.write_package(header, items)
+    read_header, read_items = icu_data.read_items(package)
+    assert read_header == header
+    assert [name for name, _ in read_items] == [name for name, _ in items]
+    # Each item starts 16-byte aligned and keeps its bytes (padded with zeros to 16).
+    assert read_items[0][1] == b"B" * 20 + b"\0" * 12
+    assert read_items[1][1] == b"A" * 16
+
+
+def test_icu_package_that_is_not_one_is_refused() -> None:
+    icu_data = load_icu_data()
+    with pytest.raises(ValueError, match="not an ICU common data package"):
+        icu_data.read_items(b"\x90\x00\xda\x28" + bytes(200))
+
+
+def _icu_header() -> bytes:
+    # headerSize 32, magic da 27, then UDataInfo: size, reserved, little-endian, ASCII, UChar 2.
+    info = struct.pack("<HHBBBB", 20, 0, 0, 0, 2, 0) + b"CmnD" + bytes([1, 0, 0, 0]) + bytes(4)
+    return struct.pack("<HBB", 32, 0xDA, 0x27) + info + bytes(32 - 4 - len(info))
+
+
+def test_icu_trim_keeps_collation_and_drops_names_and_legacy_charsets(
+    qt_icu_library: Path,
+) -> None:
+    icu_data = load_icu_data()
+    require_tool("nm", "binutils")
+    require_tool("readelf", "binutils")
+    _, offset, size = icu_data.data_symbol(qt_icu_library)
+    with qt_icu_library.open("rb") as library:
+        library.seek(offset)
+        package = library.read(size)
+    trimmed, kept, dropped = icu_data.trim(package)
+    assert len(trimmed) < len(package) / 3
+    short = {name.partition("/")[2] for name in kept}
+    assert {"root.res", "coll/root.res", "coll/ucadata.icu", "coll/sv.res", "pool.res"} <= short
+    gone = {name.partition("/")[2] for name in dropped}
+    assert {"lang/de.res", "curr/fr.res", "brkitr/root.res", "unames.icu", "de.res"} <= gone
+    assert any(name.endswith(".cnv") for name in gone)
+    assert not any(name.startswith("coll/") for name in gone)
+
+
+def test_trimmed_icu_library_still_sorts_as_the_full_one(
+    qt_icu_library: Path, tmp_path: Path
+) -> None:
+    # Qt's collator (what its file dialog sorts names with) gives the same order with the trimmed
+    # library as with PySide6's own; LD_LIBRARY_PATH puts the trimmed one first.
+    icu_data = load_icu_data()
+    for tool, package in (("as", "binutils"), ("ld", "binutils"), ("nm", "binutils")):
+        require_tool(tool, package)
+    folder = tmp_path / "icu"
+    folder.mkdir()
+    icu_data.smaller_library(qt_icu_library, folder / qt_icu_library.name)
+    script = (
+        "from PySide6.QtCore import QCollator, QLocale\n"
+        "names = ['file10', 'Zürich', 'file2', 'Äpfel', 'apple', 'zebra', '中国', '文件']\n"
+        "for locale in ('en_US', 'sv_SE', 'de_DE', 'zh_CN'):\n"
+        "    collator = QCollator(QLocale(locale))\n"
+        "    collator.setNumericMode(True)\n"
+        "    print(locale, sorted(names, key=collator.sortKey))\n"
+        "maps = open('/proc/self/maps').read().split()\n"
+        "print('icudata', sorted({p for p in maps if 'libicudata' in p}))\n"
+    )
+
+    def orders(extra_env: dict[str, str]) -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **extra_env},
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+
+    full, trimmed = orders({}), orders({"LD_LIBRARY_PATH": str(folder)})
+    assert "sv_SE ['apple', 'file2', 'file10', 'zebra', 'Zürich', 'Äpfel', '中国', '文件']" in full
+    assert trimmed[-1] == f"icudata {[str(folder / qt_icu_library.name)]}"
+    assert trimmed[:-1] == full[:-1]
