@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import pytest
 from qagen_process import CONTEXT
@@ -85,8 +85,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # Kept apart from the fixtures above: tests/real_server.py finds or starts it.
 
 
-def _real_server_missing(reason: str) -> NoReturn:
-    """Skip with the reason; under CI (CI=true) the tier must run, so fail instead."""
+def _real_server_missing(reason: str) -> None:
+    """Skip with the reason (never returns); under CI (CI=true) the tier must run, so fail."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"the real llama.cpp server is needed under CI: {reason}", pytrace=False)
     pytest.skip(f"no real llama.cpp server: {reason}")
@@ -106,6 +106,7 @@ def llama_url() -> Iterator[str]:
         server = real_server.start_server(ctx_size=real_server.CI_CTX_SIZE, parallel=4)
     except real_server.Unavailable as exc:
         _real_server_missing(str(exc))
+        return
     try:
         yield server.url
     finally:
@@ -121,6 +122,7 @@ def small_llama() -> Iterator[object]:
         server = real_server.start_server(ctx_size=2048, parallel=4)
     except real_server.Unavailable as exc:
         _real_server_missing(str(exc))
+        return
     try:
         yield server
     finally:
