@@ -36,16 +36,47 @@ MODEL = "gemma-3-270m"
 
 
 class RecordingTransport(httpx.AsyncHTTPTransport):
-    """The real transport, keeping the body of every chat request that goes through it."""
+    """The real transport, keeping the body of every chat request that goes through it and the
+    most requests it had in flight at once (the parallelism the run really reached)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.bodies: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.peak = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/chat/completions"):
-            self.bodies.append(json.loads(request.content))
-        return await super().handle_async_request(request)
+        if not request.url.path.endswith("/chat/completions"):
+            return await super().handle_async_request(request)
+        self.bodies.append(json.loads(request.content))
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            response = await super().handle_async_request(request)
+        except BaseException:
+            self.in_flight -= 1
+            raise
+        response.stream = _Counted(response.stream, self)
+        return response
+
+
+class _Counted(httpx.AsyncByteStream):
+    """A response body that tells the transport when it is closed (the request is over)."""
+
+    def __init__(self, inner: Any, owner: RecordingTransport) -> None:
+        self._inner = inner
+        self._owner = owner
+        self._open = True
+
+    async def __aiter__(self) -> Any:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        if self._open:
+            self._open = False
+            self._owner.in_flight -= 1
+        await self._inner.aclose()
 
 
 def licence_text(chars: int) -> str:
@@ -111,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         accepted = [p for p in result.pairs if p.status == PairStatus.ACCEPTED]
         usage = result.usage
         chat_url = url.rstrip("/") + "/chat/completions"
+        parallel = max(1, transport.peak)
         plain_tokens, plain_elapsed = asyncio.run(
-            plain_client(chat_url, transport.bodies, args.concurrency)
+            plain_client(chat_url, transport.bodies, parallel)
         )
     finally:
         if server is not None:
@@ -140,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  app tokens/s:        {app_rate:.1f} ({usage.completion_tokens} completion tokens)")
     print(
         f"  plain client tokens/s: {plain_rate:.1f} ({plain_tokens} completion tokens, "
-        f"{plain_elapsed:.1f} s, same {len(transport.bodies)} requests)"
+        f"{plain_elapsed:.1f} s, same {len(transport.bodies)} requests, {parallel} in flight "
+        "as the app had at most)"
     )
     if plain_rate:
         print(f"  app / plain:         {app_rate / plain_rate:.0%}")
