@@ -151,3 +151,51 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures measured by the tests")
         for line in _FIGURES:
             terminalreporter.write_line(line)
+
+
+# -- the real llama.cpp server (the real_model tier) ------------------------------------------
+# Kept apart from the fixtures above: tests/real_server.py finds or starts it.
+
+
+def _real_server_missing(reason: str) -> None:
+    """Skip with the reason (never returns); under CI (CI=true) the tier must run, so fail."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the real llama.cpp server is needed under CI: {reason}", pytrace=False)
+    pytest.skip(f"no real llama.cpp server: {reason}")
+
+
+@pytest.fixture(scope="session")
+def llama_url() -> Iterator[str]:
+    """The ``/v1`` URL of a real llama-server with Gemma 3 270M and 4 slots: the one named by
+    ``QAGEN_LLAMA_URL`` (``.ci/run`` starts it), else one started here for the session."""
+    import real_server
+
+    given = os.environ.get(real_server.URL_ENV)
+    if given:
+        yield given.rstrip("/")
+        return
+    try:
+        server = real_server.start_server(ctx_size=real_server.CI_CTX_SIZE, parallel=4)
+    except real_server.Unavailable as exc:
+        _real_server_missing(str(exc))
+        return
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def small_llama() -> Iterator[object]:
+    """A real llama-server started for one test with ``-c 2048 -np 4``: 512 tokens a slot."""
+    import real_server
+
+    try:
+        server = real_server.start_server(ctx_size=2048, parallel=4)
+    except real_server.Unavailable as exc:
+        _real_server_missing(str(exc))
+        return
+    try:
+        yield server
+    finally:
+        server.stop()

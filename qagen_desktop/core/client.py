@@ -13,6 +13,7 @@ import functools
 import json
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -24,53 +25,83 @@ from httpx_sse import EventSource, SSEError
 from qagen_desktop import __version__
 from qagen_desktop.core.endpoint import Endpoint, is_loopback
 from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError, redact
+from qagen_desktop.core.serverinfo import ContextOverflow, context_overflow
 
 USER_AGENT = f"qagen-desktop/{__version__}"
 # Statuses worth trying again: the server may answer the same request later.
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 _SERVER_TEXT_LIMIT = 200
+# How long an idle connection is kept for the next request. Below the 5 s after which llama.cpp
+# (cpp-httplib), uvicorn (vLLM) and Node close one: a request sent on a connection the server is
+# closing at that moment gets no answer at all.
+KEEPALIVE_EXPIRY = 2.0
 
 
 @dataclass
 class Usage:
-    """Token counts, summed over replies."""
+    """Token counts, summed over replies. ``cached_prompt_tokens``: the part of the prompt the
+    server took from its prompt cache (counted in ``prompt_tokens`` too)."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    cached_prompt_tokens: int = 0
 
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.total_tokens += other.total_tokens
+        self.cached_prompt_tokens += other.cached_prompt_tokens
 
     @classmethod
-    def from_json(cls, data: object) -> Usage | None:
+    def from_json(cls, data: object, timings: object = None) -> Usage | None:
+        """A reply's ``usage``; the cached part from OpenAI's
+        ``prompt_tokens_details.cached_tokens``, else llama.cpp's ``timings.cache_n``."""
         if not isinstance(data, dict):
             return None
+        prompt, completion = _count(data, "prompt_tokens"), _count(data, "completion_tokens")
+        details = data.get("prompt_tokens_details")
+        cached = _count(details, "cached_tokens") or _count(timings, "cache_n")
+        return cls(prompt, completion, _count(data, "total_tokens") or prompt + completion, cached)
 
-        def number(name: str) -> int:
-            value = data.get(name)
-            return int(value) if isinstance(value, (int, float)) else 0
 
-        prompt, completion = number("prompt_tokens"), number("completion_tokens")
-        return cls(prompt, completion, number("total_tokens") or prompt + completion)
+def _count(data: object, name: str) -> int:
+    value = data.get(name) if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return int(value)
 
 
 @dataclass
 class ChatReply:
     """The assistant's text, why it stopped ("stop", "length", "content_filter", or None when
-    the server did not say) and the usage the server reported."""
+    the server did not say) and the usage the server reported. ``reasoning``: what a reasoning
+    model thought aloud (``reasoning_content`` / ``reasoning`` deltas), kept apart from the
+    content so that pairs are never parsed out of it."""
 
     content: str
     finish_reason: str | None
     usage: Usage | None
+    reasoning: str = ""
+
+
+@dataclass(frozen=True)
+class StreamProgress:
+    """How much of a streamed reply has come: characters of content, and of reasoning (a
+    reasoning model "thinking" before it answers)."""
+
+    content_chars: int
+    reasoning_chars: int
+
+
+ProgressCallback = Callable[[StreamProgress], None]
 
 
 class ChatError(RequestError):
     """A failed request. ``retryable``: the same request may work later (after ``retry_after``
     seconds when the server said so). ``server_text`` is what the server said, redacted.
-    ``partial``: what a streamed reply had carried before the connection broke or went silent."""
+    ``partial``: what a streamed reply had carried before the connection broke or went silent.
+    ``overflow``: for a request refused as longer than the context, the numbers the server gave."""
 
     def __init__(
         self,
@@ -87,6 +118,7 @@ class ChatError(RequestError):
         self.retry_after = retry_after
         self.server_text = server_text
         self.partial: ChatReply | None = None
+        self.overflow: ContextOverflow | None = None
 
 
 def new_async_client(
@@ -101,7 +133,11 @@ def new_async_client(
     The timeout applies to each connect and to each read: it is the longest silence allowed, not
     a cap on a long streamed answer. Redirects are never followed (the key stays with its host).
     """
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    limits = httpx.Limits(
+        max_connections=connections,
+        max_keepalive_connections=connections,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout),
         limits=limits,
@@ -138,30 +174,61 @@ async def send_chat(
     endpoint: Endpoint,
     api_key: str | None,
     body: dict[str, Any],
+    on_progress: ProgressCallback | None = None,
 ) -> ChatReply:
-    """Send one chat request and read the whole reply; ChatError when it fails."""
+    """Send one chat request and read the whole reply; ChatError when it fails.
+
+    ``on_progress`` hears of every streamed delta, content or reasoning: a reasoning model can
+    think for minutes before its first word of content, and is alive all that time.
+    """
     url = endpoint.chat_url()
     headers = endpoint.auth_headers(api_key)
     if body.get("stream"):
         headers["accept"] = "text/event-stream"
-    try:
-        async with client.stream("POST", url, json=body, headers=headers) as response:
-            if response.status_code >= 300:
+    for attempt in (1, 2):
+        answered = False
+        connected = False
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            nonlocal connected
+            if event.startswith("connection.connect_tcp"):
+                connected = True
+
+        try:
+            async with client.stream(
+                "POST", url, json=body, headers=headers, extensions={"trace": trace}
+            ) as response:
+                answered = True
+                if response.status_code >= 300:
+                    await response.aread()
+                    raise error_for_response(response, endpoint, api_key)
+                content_type = response.headers.get("content-type", "")
+                if "text/event-stream" in content_type:
+                    return await _read_events(response, api_key, endpoint, on_progress)
                 await response.aread()
-                raise error_for_response(response, endpoint, api_key)
-            content_type = response.headers.get("content-type", "")
-            if "text/event-stream" in content_type:
-                return await _read_events(response, api_key, endpoint)
-            await response.aread()
-            return _read_completion(response.text, api_key)
-    except httpx.HTTPError as exc:
-        raise error_for_exception(exc, endpoint) from None
+                return _read_completion(response.text, api_key)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if attempt == 1 and not answered and not connected:
+                # A kept-alive connection, closed before a byte of the answer: the server was
+                # closing it (idle too long) as the request went out, and never read it. Sent
+                # once more on a new connection, this costs no retry. (A new connection that
+                # breaks so is the server's doing, and goes through the retries.)
+                continue
+            raise error_for_exception(exc, endpoint) from None
+        except httpx.HTTPError as exc:
+            raise error_for_exception(exc, endpoint) from None
+    raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 async def _read_events(
-    response: httpx.Response, api_key: str | None, endpoint: Endpoint
+    response: httpx.Response,
+    api_key: str | None,
+    endpoint: Endpoint,
+    on_progress: ProgressCallback | None = None,
 ) -> ChatReply:
     parts: list[str] = []
+    thoughts: list[str] = []
+    content_chars = reasoning_chars = 0
     finish: str | None = None
     usage: Usage | None = None
     done = False
@@ -179,33 +246,66 @@ async def _read_events(
                 continue
             if not isinstance(payload, dict):
                 continue
-            if payload.get("error"):
-                text = _server_text(json.dumps(payload), api_key)
-                raise ChatError(
-                    f"The server failed while answering: {text}",
-                    kind=ErrorKind.SERVER,
-                    retryable=True,
-                    server_text=text,
-                )
-            usage = Usage.from_json(payload.get("usage")) or usage
+            if payload.get("error") or event.event == "error":
+                raise _stream_error(payload, api_key)
+            usage = Usage.from_json(payload.get("usage"), payload.get("timings")) or usage
             for choice in payload.get("choices") or ():
                 if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                     continue
                 delta = choice.get("delta") or choice.get("message") or {}
                 if isinstance(delta, dict):
-                    parts.append(_text_of(delta.get("content")))
+                    text = _text_of(delta.get("content"))
+                    thought = _text_of(delta.get("reasoning_content") or delta.get("reasoning"))
+                    parts.append(text)
+                    thoughts.append(thought)
+                    content_chars += len(text)
+                    reasoning_chars += len(thought)
+                    if on_progress is not None and (text or thought):
+                        on_progress(StreamProgress(content_chars, reasoning_chars))
                 finish = choice.get("finish_reason") or finish
     except httpx.TransportError as exc:
-        if not done:
+        if not done and finish is None:
             # Cut off mid-reply (dropped or silent past the timeout): the complete pairs it
             # carried are worth keeping, like those of a reply cut at the token limit.
             error = error_for_exception(exc, endpoint)
-            error.partial = ChatReply("".join(parts), "length", usage)
+            error.partial = ChatReply("".join(parts), "length", usage, "".join(thoughts))
             raise error from None
-        # The reply was whole at [DONE]; only the end of the connection went wrong.
+        # The reply was whole (its finish reason or [DONE] had come); only the end of the
+        # connection went wrong.
     except SSEError:  # pragma: no cover - the content type was checked before
         pass
-    return ChatReply("".join(parts), finish, usage)
+    return ChatReply("".join(parts), finish, usage, "".join(thoughts))
+
+
+def _stream_error(payload: dict[str, Any], api_key: str | None) -> ChatError:
+    """An error event inside a stream (llama.cpp, vLLM and OpenAI send ``{"error": {...}}`` as a
+    data event), in the server's own words."""
+    raw = json.dumps(payload)
+    text = _server_text(raw, api_key)
+    overflow = context_overflow(None, raw)
+    error = payload.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if overflow is not None:
+        failure = ChatError(
+            f"The text is too long for the model: lower the chunk size. The server said: {text}",
+            kind=ErrorKind.TOO_LONG,
+            server_text=text,
+        )
+        failure.overflow = overflow
+        return failure
+    if isinstance(code, int) and 400 <= code < 500 and code not in RETRY_STATUSES:
+        return ChatError(
+            f"The server refused the request while answering: {text}",
+            kind=ErrorKind.BAD_REQUEST,
+            status=code,
+            server_text=text,
+        )
+    return ChatError(
+        f"The server failed while answering: {text}",
+        kind=ErrorKind.SERVER,
+        retryable=True,
+        server_text=text,
+    )
 
 
 def _read_completion(text: str, api_key: str | None = None) -> ChatReply:
@@ -321,13 +421,16 @@ def error_for_response(
             retry_after=retry_after_seconds(response.headers),
             server_text=text,
         )
-    if "context length" in text.lower() or code == "context_length_exceeded":
-        return ChatError(
+    overflow = context_overflow(status, response.text)
+    if overflow is not None or "context length" in text.lower():
+        too_long = ChatError(
             f"The text is too long for the model ({status}): lower the chunk size.{said}",
             kind=ErrorKind.TOO_LONG,
             status=status,
             server_text=text,
         )
+        too_long.overflow = overflow
+        return too_long
     return ChatError(
         f"The server refused the request (HTTP {status}).{said}",
         kind=ErrorKind.BAD_REQUEST,

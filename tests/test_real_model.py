@@ -1,0 +1,170 @@
+"""Against the real thing: llama.cpp's server with Gemma 3 270M (a weak base model).
+
+Every other test talks to a server we wrote. These run ``qagen`` and the client against a real
+``llama-server`` (see tests/real_server.py): skipped with the reason where it cannot be had,
+failed instead under CI (CI=true). What a run measured goes to the figures at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sysconfig
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from qagen_process import read_jsonl, run_qagen
+from real_server import LlamaServer
+
+from qagen_desktop.core.client import ChatError, ChatReply, new_async_client, send_chat
+from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.serverinfo import ServerInfo, ServerKind, probe_server
+
+pytestmark = [pytest.mark.real_model, pytest.mark.slow]
+
+TEXT_CHARS = 9000
+RUN_LIMIT = 180
+MODEL = "gemma-3-270m"
+
+
+def licence_text(chars: int = TEXT_CHARS) -> str:
+    """About ``chars`` characters of real prose: the licence that ships with this Python (or,
+    failing that, the longest licence among the installed packages), cut at a paragraph."""
+    candidates = [Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt"]
+    site = Path(sysconfig.get_paths()["purelib"])
+    candidates += sorted(site.glob("*.dist-info/licenses/LICENSE*"))
+    candidates += sorted(site.glob("*.dist-info/LICENSE*"))
+    for path in candidates:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if len(text) >= chars:
+                cut = text.rfind("\n\n", 0, chars)
+                return text[: cut if cut > chars // 2 else chars].strip() + "\n"
+    pytest.skip("no licence text of 9,000 characters ships with this Python or its packages")
+
+
+def _chat(url: str, body: dict[str, Any], timeout: float = 120) -> ChatReply:
+    endpoint = Endpoint(url=url, model=MODEL)
+
+    async def go() -> ChatReply:
+        async with new_async_client(timeout, 1, endpoint=endpoint) as client:
+            return await send_chat(client, endpoint, None, body)
+
+    return asyncio.run(go())
+
+
+# Issue 11's first "done when": the run ends within 3 minutes (it stops this test's clock too, to
+# keep the tier under 5). Today's app sends no max_tokens, so each reply of the weak model runs
+# on to the server's cap; the run then outlasts its 3 minutes. That, and only that, is expected
+# to fail until replies are bounded: every other failure below fails the test.
+@pytest.mark.xfail(
+    raises=subprocess.TimeoutExpired,
+    strict=False,
+    reason="issue 11: replies are not bounded yet, so the run does not end within 3 minutes",
+)
+def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure: Any) -> None:
+    source = tmp_path / "licence.txt"
+    source.write_text(licence_text(), encoding="utf-8")
+    out = tmp_path / "qa.jsonl"
+    started = time.monotonic()
+    args = ["generate", str(source), "-n", "9", "--max-retries", "2"]
+    args += ["--endpoint", llama_url, "--model", MODEL, "--timeout", "120", "-o", str(out)]
+    try:
+        done = run_qagen(args, cwd=tmp_path, timeout=RUN_LIMIT)
+    except subprocess.TimeoutExpired as exc:
+        said = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        figure(
+            f"real llama.cpp, qagen generate -n 9: not done in {RUN_LIMIT} s; last said: "
+            + " | ".join(said[-3:])
+        )
+        raise
+    elapsed = time.monotonic() - started
+    pairs = read_jsonl(out) if out.exists() else []
+    tokens = re.search(r"tokens: .*", done.stderr)
+    figure(
+        f"real llama.cpp, qagen generate -n 9 on {TEXT_CHARS} chars: exit {done.code}, "
+        f"{len(pairs)} pairs, {tokens.group(0) if tokens else 'tokens not reported'}, "
+        f"{elapsed:.0f} s"
+    )
+    assert done.code in (0, 1), done.output
+    assert "Traceback" not in done.output
+    assert "broke before the reply was complete" not in done.output
+    for pair in pairs:
+        question, answer = pair["question"].strip(), pair["answer"].strip()
+        assert question and answer, pair
+        assert question.lower() != answer.lower(), pair
+    if done.code == 0:
+        assert len(pairs) == 9
+    else:
+        # A plain account of what is missing, and why.
+        assert re.search(r"\d+ of 9|fewer|shortfall|missing|failed", done.stderr), done.stderr
+
+
+def test_the_real_props_give_each_slot_a_quarter_of_the_context(llama_url: str) -> None:
+    endpoint = Endpoint(url=llama_url, model=MODEL)
+
+    async def go() -> ServerInfo | None:
+        async with new_async_client(10, 1, endpoint=endpoint) as client:
+            return await probe_server(client, endpoint)
+
+    info = asyncio.run(go())
+    assert info is not None
+    assert info.kind is ServerKind.LLAMA_CPP
+    assert info.slots == 4
+    assert info.context_window == 16384 // 4
+
+
+def test_a_small_context_refusal_is_recognised_with_its_numbers(small_llama: LlamaServer) -> None:
+    body = {
+        "messages": [{"role": "user", "content": licence_text(4000)}],
+        "stream": True,
+        "max_tokens": 8,
+    }
+    with pytest.raises(ChatError) as caught:
+        _chat(small_llama.url, body)
+    assert caught.value.kind == "too_long"
+    assert caught.value.status == 400
+    assert "exceeds the available context size (512 tokens)" in caught.value.server_text
+    assert caught.value.overflow is not None
+    assert caught.value.overflow.context_tokens == 512
+    assert (caught.value.overflow.prompt_tokens or 0) > 512
+
+
+def test_a_repeated_prompt_is_served_from_the_cache_and_counted(llama_url: str) -> None:
+    prompt = "Name one river. " + licence_text(1500)
+    body = {
+        "messages": [{"role": "user", "content": prompt}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "max_tokens": 4,
+    }
+    first = _chat(llama_url, body)
+    second = _chat(llama_url, body)
+    assert first.usage is not None and second.usage is not None
+    assert second.usage.prompt_tokens == first.usage.prompt_tokens
+    assert second.usage.cached_prompt_tokens > second.usage.prompt_tokens // 2
+
+
+def test_requests_on_connections_the_server_keeps_alive_all_get_answers(llama_url: str) -> None:
+    # Against llama-server, a request sent at once after one that followed an idle spell used
+    # to fail as "Server disconnected without sending a response" (nothing in the server's log).
+    endpoint = Endpoint(url=llama_url, model=MODEL)
+    body = {"messages": [{"role": "user", "content": "Hi"}], "stream": True, "max_tokens": 2}
+
+    async def go() -> list[str]:
+        outcomes = []
+        async with new_async_client(60, 1, endpoint=endpoint) as client:
+            for idle in (0.0, 3.0, 0.0, 4.5, 0.0, 1.9, 0.0):
+                # The idle spell is the condition under test, not a wait for a result.
+                await asyncio.sleep(idle)
+                try:
+                    await send_chat(client, endpoint, None, body)
+                    outcomes.append("ok")
+                except ChatError as exc:
+                    outcomes.append(str(exc))
+        return outcomes
+
+    assert asyncio.run(go()) == ["ok"] * 7
