@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from qagen_desktop.core.parsing import normalise_question
 from qagen_desktop.core.quality import text
@@ -30,15 +30,27 @@ BUCKET_LIMIT = 32
 _PRIME = (1 << 61) - 1  # a Mersenne prime: (a*x + b) mod p is a good universal hash family
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """What the index keeps of a question: its folded text, sorted tokens, and band keys."""
+class _Entry(NamedTuple):
+    """What the index keeps of a question: its folded text, words, and band keys."""
 
     normalised: str
-    tokens: tuple[str, ...]
+    words: frozenset[str]  # the words compared (``Tokens.asking``), not question words or numbers
     must: int  # a hash of the question words and numbers, which a repeat must share
-    words: int  # how many of the tokens are words (not question words or numbers)
-    bands: tuple[int, ...]
+    bands: tuple[int, ...]  # empty when the question has no word or number to compare
+
+
+class _Signatures(dict[str, tuple[int, ...]]):
+    """A token's hash under every row's function, computed on its first look-up: a known token
+    is then a look-up in C (``map(signatures.__getitem__, names)``)."""
+
+    def __init__(self, coefficients: list[tuple[int, int]]) -> None:
+        super().__init__()
+        self._coefficients = coefficients
+
+    def __missing__(self, token: str) -> tuple[int, ...]:
+        seed = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
+        vector = self[token] = tuple((a * seed + b) % _PRIME for a, b in self._coefficients)
+        return vector
 
 
 class QuestionIndex:
@@ -61,16 +73,15 @@ class QuestionIndex:
         self._bands = bands
         self._rows = rows
         rng = random.Random(seed)
-        self._coefficients = [
-            (rng.randrange(1, _PRIME), rng.randrange(_PRIME)) for _ in range(bands * rows)
-        ]
-        self._signatures: dict[str, tuple[str, tuple[int, ...]]] = {}
+        self._signatures = _Signatures(
+            [(rng.randrange(1, _PRIME), rng.randrange(_PRIME)) for _ in range(bands * rows)]
+        )
         self._exact: dict[str, int] = {}
         self._buckets: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
+        # Per kept question, by number: its text (None once discarded), words and ``must``.
         self._questions: list[str | None] = []
-        self._tokens: list[tuple[str, ...]] = []
+        self._words: list[frozenset[str]] = []
         self._musts: list[int] = []
-        self._words: list[int] = []
         self._last: tuple[str, _Entry] | None = None
         self._last_normalised: tuple[str, str] | None = None
 
@@ -80,27 +91,25 @@ class QuestionIndex:
     def find(self, question: str, tokens: text.Tokens | None = None) -> str | None:
         """The kept question that ``question`` repeats, exactly or in other words; else None.
         ``tokens``: the question's ``text.tokens``, where the caller has them already."""
-        entry = self._entry(question, tokens)
-        kept = self._exact.get(entry.normalised)
+        normalised, mine, must, bands = self._entry(question, tokens)
+        kept = self._exact.get(normalised)
         if kept is not None:
             return self._questions[kept]
-        if not entry.tokens:
-            return None
-        mine = set(entry.tokens)
-        must, words = entry.must, entry.words
-        musts, counts, stored = self._musts, self._words, self._tokens
+        mine_count = len(mine)
+        musts, stored, questions = self._musts, self._words, self._questions
         threshold = self.threshold
-        for band, bucket in zip(entry.bands, self._buckets, strict=True):
+        for band, bucket in zip(bands, self._buckets, strict=False):
             found = bucket.get(band)
             if found is None:
                 continue
-            for candidate in (found,) if isinstance(found, int) else found:
+            for candidate in (found,) if type(found) is int else found:  # type: ignore[union-attr]
                 # Jaccard over the words, once the question words and numbers match.
                 if musts[candidate] != must:
                     continue
-                shared = len(mine.intersection(stored[candidate])) - (len(mine) - words)
-                if shared >= threshold * (words + counts[candidate] - shared):
-                    repeated = self._questions[candidate]
+                words = stored[candidate]
+                shared = len(mine & words)
+                if shared >= threshold * (mine_count + len(words) - shared):
+                    repeated = questions[candidate]
                     if repeated is not None:
                         return repeated
         return None
@@ -111,18 +120,15 @@ class QuestionIndex:
 
     def add(self, question: str, tokens: text.Tokens | None = None) -> None:
         """Keep ``question``: later repeats of it are found. Adding it twice keeps it once."""
-        entry = self._entry(question, tokens)
-        if entry.normalised in self._exact:
+        normalised, words, must, bands = self._entry(question, tokens)
+        if normalised in self._exact:
             return
         number = len(self._questions)
         self._questions.append(question)
-        self._tokens.append(entry.tokens)
-        self._musts.append(entry.must)
-        self._words.append(entry.words)
-        self._exact[entry.normalised] = number
-        if not entry.tokens:
-            return
-        for band, bucket in zip(entry.bands, self._buckets, strict=True):
+        self._words.append(words)
+        self._musts.append(must)
+        self._exact[normalised] = number
+        for band, bucket in zip(bands, self._buckets, strict=False):
             found = bucket.get(band)
             if found is None:
                 bucket[band] = number
@@ -133,37 +139,32 @@ class QuestionIndex:
 
     def discard(self, question: str) -> None:
         """Forget ``question`` (a pair rejected after it was kept); unknown ones are ignored."""
-        number = self._exact.pop(self._entry(question).normalised, None)
+        number = self._exact.pop(self._normalised(question), None)
         if number is not None:
             self._questions[number] = None
 
     def _entry(self, question: str, found: text.Tokens | None = None) -> _Entry:
         # find() then add() for one question is the usual call pattern: compute it once.
-        if self._last is not None and self._last[0] is question:
-            return self._last[1]
+        last = self._last
+        if last is not None and last[0] is question:
+            return last[1]
         if found is None:
             found = text.tokens(question)
         # Only words and numbers are hashed: a question word shared by half the questions
         # ("what") would make every short question a candidate of every other. It is compared
         # when a candidate is verified.
-        shared = [self._signature(name) for name in sorted(found.asking | found.numbers)]
+        numbers = found.numbers
+        names = found.asking | numbers if numbers else found.asking
         bands: tuple[int, ...] = ()
-        if shared:
-            minima: Iterator[int] = (
-                iter(shared[0][1])
-                if len(shared) == 1
-                else map(min, *(vector for _, vector in shared))
-            )
+        if names:
+            vectors = list(map(self._signatures.__getitem__, names))
+            minima: Iterator[int] = iter(vectors[0]) if len(vectors) == 1 else map(min, *vectors)
             # Each band is ``rows`` consecutive minima, grouped by zip over one iterator.
             bands = tuple(map(hash, zip(*[minima] * self._rows, strict=True)))
-        kept = tuple(name for name, _ in shared)
-        asked = tuple(sorted(_ASKED + name for name in found.interrogatives))
-        must = hash(asked + tuple(sorted(found.numbers)))
         entry = _Entry(
             self._normalised(question),
-            kept + asked if kept else (),
-            must,
-            len(found.asking),
+            found.asking,
+            hash((found.interrogatives, numbers)),
             bands,
         )
         self._last = (question, entry)
@@ -175,16 +176,3 @@ class QuestionIndex:
         normalised = normalise_question(question)
         self._last_normalised = (question, normalised)
         return normalised
-
-    def _signature(self, token: str) -> tuple[str, tuple[int, ...]]:
-        """The token (one shared string) and its hash under every row's function, cached."""
-        cached = self._signatures.get(token)
-        if cached is None:
-            seed = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
-            vector = tuple((a * seed + b) % _PRIME for a, b in self._coefficients)
-            cached = self._signatures[token] = (token, vector)
-        return cached
-
-
-# Marks a question word among a question's kept tokens (no folded word starts with it).
-_ASKED = "?"
