@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from qagen_desktop.core.parsing import normalise_question
@@ -36,21 +35,45 @@ class _Entry(NamedTuple):
     normalised: str
     words: frozenset[str]  # the words compared (``Tokens.asking``), not question words or numbers
     must: int  # a hash of the question words and numbers, which a repeat must share
-    bands: tuple[int, ...]  # empty when the question has no word or number to compare
+    bands: tuple[bytes, ...]  # empty when the question has no word or number to compare
 
 
-class _Signatures(dict[str, tuple[int, ...]]):
-    """A token's hash under every row's function, computed on its first look-up: a known token
-    is then a look-up in C (``map(signatures.__getitem__, names)``)."""
+# A token's signature is one int holding its hash under every row's function, each in a lane of
+# _LANE bits: the top _VALUE bits of the hash, and a zero guard bit above them. The minima of many
+# signatures, lane by lane, then take a few big-int operations per token (``_minima``) where
+# ``min`` per row took one call each, and a band is a slice of the minima's bytes.
+_LANE = 24
+_VALUE = _LANE - 1
+
+
+class _Signatures(dict[str, int]):
+    """A token's signature (see above), computed on its first look-up: a known token is then a
+    look-up in C (``map(signatures.__getitem__, names)``)."""
 
     def __init__(self, coefficients: list[tuple[int, int]]) -> None:
         super().__init__()
         self._coefficients = coefficients
 
-    def __missing__(self, token: str) -> tuple[int, ...]:
+    def __missing__(self, token: str) -> int:
         seed = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
-        vector = self[token] = tuple((a * seed + b) % _PRIME for a, b in self._coefficients)
-        return vector
+        packed = 0
+        for lane, (a, b) in enumerate(self._coefficients):
+            packed |= (((a * seed + b) % _PRIME) >> (61 - _VALUE)) << (lane * _LANE)
+        self[token] = packed
+        return packed
+
+
+def _minima(signatures: list[int], guards: int) -> int:
+    """The lane-by-lane minimum of ``signatures``; ``guards`` has every lane's guard bit set.
+
+    With the guard bit set in ``low`` and clear in ``other``, a lane of ``(low | guards) - other``
+    keeps its guard bit exactly where low >= other, and no lane borrows from the next; that bit,
+    spread over the lane's value bits, picks ``other`` there."""
+    low = signatures[0]
+    for other in signatures[1:]:
+        keep = ((low | guards) - other) & guards
+        low ^= (low ^ other) & (keep - (keep >> _VALUE))
+    return low
 
 
 class QuestionIndex:
@@ -71,13 +94,14 @@ class QuestionIndex:
             raise ValueError("threshold must be in (0, 1]")
         self.threshold = threshold
         self._bands = bands
-        self._rows = rows
         rng = random.Random(seed)
         self._signatures = _Signatures(
             [(rng.randrange(1, _PRIME), rng.randrange(_PRIME)) for _ in range(bands * rows)]
         )
         self._exact: dict[str, int] = {}
-        self._buckets: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
+        self._guards = sum(1 << (lane * _LANE + _VALUE) for lane in range(bands * rows))
+        self._band_bytes = rows * _LANE // 8
+        self._buckets: list[dict[bytes, int | list[int]]] = [{} for _ in range(bands)]
         # Per kept question, by number: its text (None once discarded), words and ``must``.
         self._questions: list[str | None] = []
         self._words: list[frozenset[str]] = []
@@ -155,12 +179,12 @@ class QuestionIndex:
         # when a candidate is verified.
         numbers = found.numbers
         names = found.asking | numbers if numbers else found.asking
-        bands: tuple[int, ...] = ()
+        bands: tuple[bytes, ...] = ()
         if names:
-            vectors = list(map(self._signatures.__getitem__, names))
-            minima: Iterator[int] = iter(vectors[0]) if len(vectors) == 1 else map(min, *vectors)
-            # Each band is ``rows`` consecutive minima, grouped by zip over one iterator.
-            bands = tuple(map(hash, zip(*[minima] * self._rows, strict=True)))
+            minima = _minima(list(map(self._signatures.__getitem__, names)), self._guards)
+            size = self._band_bytes
+            raw = minima.to_bytes(size * self._bands, "little")
+            bands = tuple(raw[at : at + size] for at in range(0, len(raw), size))
         entry = _Entry(
             self._normalised(question),
             found.asking,
