@@ -93,14 +93,15 @@ class QuestionIndex:
         if not 0 < threshold <= 1:
             raise ValueError("threshold must be in (0, 1]")
         self.threshold = threshold
-        self._bands = bands
         rng = random.Random(seed)
         self._signatures = _Signatures(
             [(rng.randrange(1, _PRIME), rng.randrange(_PRIME)) for _ in range(bands * rows)]
         )
         self._exact: dict[str, int] = {}
         self._guards = sum(1 << (lane * _LANE + _VALUE) for lane in range(bands * rows))
-        self._band_bytes = rows * _LANE // 8
+        size = rows * _LANE // 8
+        self._band_bytes = size * bands
+        self._band_slices = [slice(at, at + size) for at in range(0, size * bands, size)]
         self._buckets: list[dict[bytes, int | list[int]]] = [{} for _ in range(bands)]
         # Per kept question, by number: its text (None once discarded), words and ``must``.
         self._questions: list[str | None] = []
@@ -182,9 +183,8 @@ class QuestionIndex:
         bands: tuple[bytes, ...] = ()
         if names:
             minima = _minima(list(map(self._signatures.__getitem__, names)), self._guards)
-            size = self._band_bytes
-            raw = minima.to_bytes(size * self._bands, "little")
-            bands = tuple(raw[at : at + size] for at in range(0, len(raw), size))
+            raw = minima.to_bytes(self._band_bytes, "little")
+            bands = tuple(map(raw.__getitem__, self._band_slices))
         entry = _Entry(
             self._normalised(question),
             found.asking,
