@@ -13,7 +13,8 @@ the same tokens, while "Who built X?" and "When was X built?", or "What happened
 
 Written here rather than taken from ``datasketch``: that pulls in NumPy and SciPy for the desktop
 bundle, and hashes each shingle per question, where questions are short and their words recur,
-so a signature cached per distinct token makes a question's signature one ``min`` per row.
+so a signature cached per distinct token (all rows packed in one int) makes a question's
+signature a few big-int operations per token.
 """
 
 from __future__ import annotations
