@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
+from qagen_desktop.core.generation.judging import JudgeOutcome
 from qagen_desktop.core.generation.negotiation import (
     Negotiation,
     RequestShape,
@@ -114,6 +115,29 @@ class Generator:
             finally:
                 loop.close()
         return run.result(self._clock() - started)
+
+    def judge_pairs(self, pairs: Sequence[QAPair]) -> JudgeOutcome:
+        """Rate ``pairs`` with the run's judge (``config.judge_endpoint``/``judge_model``, else
+        the generation endpoint and model), one request per chunk text (``pair.source``).
+
+        Blocks until done or cancelled. Each pair gets its score and reason; those under
+        ``config.min_score`` are rejected (``LOW_SCORE``; pairs edited by hand keep their
+        status). Pairs without a source text, or that the judge could not rate within
+        ``max_retries`` further requests per chunk, are returned as unjudged. The window's review
+        calls this on selected rows.
+        """
+        raise NotImplementedError
+
+    def regenerate(self, pairs: Sequence[QAPair], *, others: Sequence[QAPair] = ()) -> RunResult:
+        """New pairs to replace ``pairs``, each asked of its own chunk (``pair.chunk`` and
+        ``pair.source``; document, page and section carried over), as many per chunk as were
+        given, checked as a run checks them (and judged when ``config.judge`` is set).
+
+        ``others`` are the dataset's other pairs: a replacement that repeats one of their
+        questions, or one of ``pairs``, is rejected. Pairs without a source text cannot be
+        regenerated: ConfigError before any request.
+        """
+        raise NotImplementedError
 
     def cancel(self) -> None:
         """Stop the run (thread-safe): run() returns soon with every pair received so far."""
