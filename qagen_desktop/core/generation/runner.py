@@ -22,6 +22,7 @@ import httpx
 from qagen_desktop.core.chunking import Chunk, allocate_pairs, chunk_text
 from qagen_desktop.core.client import ChatError, ChatReply, Usage, new_async_client, send_chat
 from qagen_desktop.core.errors import ConfigError, ErrorKind
+from qagen_desktop.core.generation import review
 from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
@@ -112,10 +113,11 @@ class Generator:
         Blocks until done or cancelled. Each pair gets its score and reason; those under
         ``config.min_score`` are rejected (``LOW_SCORE``; pairs edited by hand keep their
         status). Pairs without a source text, or that the judge could not rate within
-        ``max_retries`` further requests per chunk, are returned as unjudged. The window's review
-        calls this on selected rows.
+        ``max_retries`` further requests per chunk, are returned as unjudged (the latter with a
+        reason starting "Not judged:"). The pairs are changed in place: pass copies to keep
+        the old values (undo). The window's review calls this on selected rows.
         """
-        raise NotImplementedError
+        return review.judge_pairs(self, pairs)
 
     def regenerate(self, pairs: Sequence[QAPair], *, others: Sequence[QAPair] = ()) -> RunResult:
         """New pairs to replace ``pairs``, each asked of its own chunk (``pair.chunk`` and
@@ -126,7 +128,7 @@ class Generator:
         questions, or one of ``pairs``, is rejected. Pairs without a source text cannot be
         regenerated: ConfigError before any request.
         """
-        raise NotImplementedError
+        return review.regenerate(self, pairs, others)
 
     def cancel(self) -> None:
         """Stop the run (thread-safe): run() returns soon with every pair received so far."""
