@@ -75,7 +75,7 @@ class RunConfig:
             )
         if not 1 <= self.min_score <= 10:
             raise InvalidValue("min_score", "The minimum score", "from 1 to 10", self.min_score)
-        if self.judge_endpoint is not None:
+        if self.judge and self.judge_endpoint is not None:
             self.judge_endpoint.chat_url()
         problem = check_template(self.prompt_template)
         if problem:
