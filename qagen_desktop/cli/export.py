@@ -10,6 +10,7 @@ from typing import IO
 from qagen_desktop.core.client import Usage
 from qagen_desktop.core.datasets import DatasetError, save_dataset
 from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.generation import RunConfig, RunResult
 from qagen_desktop.core.quality import Rejection
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.core.rescue import save_or_rescue
@@ -170,3 +171,32 @@ def usage_text(usage: Usage, judge: Usage | None = None) -> str:
             f"{judge.total_tokens}"
         )
     return text
+
+
+def summarise(
+    export: Export,
+    config: RunConfig,
+    result: RunResult,
+    written: list[tuple[Path, int]],
+    out: IO[str],
+    err: IO[str],
+) -> None:
+    """The summary lines: where the pairs went, the tokens (the judge's apart), rejections by
+    reason, and pairs the judge could not rate."""
+    where = " and ".join(f"{place} ({count})" for place, count in written)
+    total = sum(count for _, count in written)
+    judge = result.judge_usage if config.judge else None
+    out.write(
+        f"Wrote {total} pairs to {where if len(written) > 1 else written[0][0]} "
+        f"(format {export.fmt}) in {result.elapsed:.1f} s; "
+        f"tokens: {usage_text(result.usage, judge)}\n"
+    )
+    out.write(rejection_summary(result.rejection_counts(), config.min_score) + "\n")
+    if export.rejected is not None:
+        out.write(f"Wrote the {len(result.rejected)} rejected pairs to {export.rejected}\n")
+    out.flush()
+    if result.unjudged:
+        err.write(
+            f"qagen: {len(result.unjudged)} pairs could not be judged: they are written without "
+            'a score (meta reason "Not judged: ...").\n'
+        )

@@ -28,8 +28,7 @@ from typing import IO
 
 from qagen_desktop.cli.export import (
     Export,
-    rejection_summary,
-    usage_text,
+    summarise,
     write_dataset,
     write_pairs,
     write_rejected,
@@ -289,7 +288,7 @@ def _finish(
     rejected_ok = write_rejected(options.export, result.rejected, err)
     if not written:
         return EXIT_SHORTFALL
-    _summarise(options, result, written, out, err)
+    summarise(options.export, options.plan.config, result, written, out, err)
     shortfall = requested - len(pairs)
     if shortfall > 0:
         failed = f"; {len(failures)} chunk(s) failed" if failures else ""
@@ -303,35 +302,6 @@ def _finish(
     )
     misplaced = [place for place, _ in written] != expected
     return EXIT_SHORTFALL if shortfall > 0 or failures or misplaced or not rejected_ok else EXIT_OK
-
-
-def _summarise(
-    options: _Options,
-    result: RunResult,
-    written: list[tuple[Path, int]],
-    out: IO[str],
-    err: IO[str],
-) -> None:
-    """The summary lines: where the pairs went, the tokens (the judge's apart), rejections by
-    reason, and pairs the judge could not rate."""
-    config = options.plan.config
-    where = " and ".join(f"{place} ({count})" for place, count in written)
-    total = sum(count for _, count in written)
-    judge = result.judge_usage if config.judge else None
-    out.write(
-        f"Wrote {total} pairs to {where if len(written) > 1 else written[0][0]} "
-        f"(format {options.fmt}) in {result.elapsed:.1f} s; "
-        f"tokens: {usage_text(result.usage, judge)}\n"
-    )
-    out.write(rejection_summary(result.rejection_counts(), config.min_score) + "\n")
-    if options.export.rejected is not None:
-        out.write(f"Wrote the {len(result.rejected)} rejected pairs to {options.export.rejected}\n")
-    out.flush()
-    if result.unjudged:
-        err.write(
-            f"qagen: {len(result.unjudged)} pairs could not be judged: they are written without "
-            'a score (meta reason "Not judged: ...").\n'
-        )
 
 
 class _LogFormatter(logging.Formatter):

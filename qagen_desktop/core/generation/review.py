@@ -9,24 +9,76 @@ caller that needs the old values (undo) passes copies.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
-from typing import TYPE_CHECKING, Any
+import random
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Protocol
 
 import httpx
 
 from qagen_desktop.core.chunking import Chunk
 from qagen_desktop.core.client import ChatError, new_async_client
 from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.judging import JudgeOutcome, JudgePass, by_chunk_text
 from qagen_desktop.core.generation.results import RunResult
-from qagen_desktop.core.generation.retry import QuotaWait
+from qagen_desktop.core.generation.retry import QuotaWait, RetryPolicy
+from qagen_desktop.core.quality import PairChecker
 from qagen_desktop.core.records import QAPair
 
-if TYPE_CHECKING:
-    from qagen_desktop.core.generation.runner import Generator
+
+class _RunLike(Protocol):
+    """What the review needs of the runner's per-run state (``runner._Run``)."""
+
+    checker: PairChecker
+    cancelled: bool
+
+    async def main(self) -> None: ...
+
+    def result(self, elapsed: float) -> RunResult: ...
 
 
-def drive(generator: Generator, main: Coroutine[Any, Any, None]) -> bool:
+class ReviewTools:
+    """``Generator``'s review tools (see the module docstring); the Generator sets the state."""
+
+    config: RunConfig
+    _transport: httpx.AsyncBaseTransport | None
+    _sleep: Callable[[float], Awaitable[Any]]
+    _clock: Callable[[], float]
+    _rng: random.Random
+    _retry: RetryPolicy
+    _lock: threading.Lock
+    _loop: asyncio.AbstractEventLoop | None
+    _task: asyncio.Task[None] | None
+    _cancel_requested: bool
+    _new_run: Callable[[list[tuple[Chunk, int]]], _RunLike]
+
+    def judge_pairs(self, pairs: Sequence[QAPair]) -> JudgeOutcome:
+        """Rate ``pairs`` with the run's judge (``config.judge_endpoint``/``judge_model``, else
+        the generation endpoint and model), one request per chunk text (``pair.source``).
+
+        Blocks until done or cancelled. Each pair gets its score and reason; those under
+        ``config.min_score`` are rejected (``LOW_SCORE``; pairs edited by hand keep their
+        status). Pairs without a source text, or that the judge could not rate within
+        ``max_retries`` further requests per chunk, are returned as unjudged (the latter with a
+        reason starting "Not judged:"). The pairs are changed in place: pass copies to keep
+        the old values (undo). The window's review calls this on selected rows.
+        """
+        return judge_pairs(self, pairs)
+
+    def regenerate(self, pairs: Sequence[QAPair], *, others: Sequence[QAPair] = ()) -> RunResult:
+        """New pairs to replace ``pairs``, each asked of its own chunk (``pair.chunk`` and
+        ``pair.source``; document, page and section carried over), as many per chunk as were
+        given, checked as a run checks them (and judged when ``config.judge`` is set).
+
+        ``others`` are the dataset's other pairs: a replacement that repeats one of their
+        questions, or one of ``pairs``, is rejected. Pairs without a source text cannot be
+        regenerated: ConfigError before any request.
+        """
+        return regenerate(self, pairs, others)
+
+
+def drive(generator: ReviewTools, main: Coroutine[Any, Any, None]) -> bool:
     """Run ``main`` to its end on a new event loop, cancellable by ``generator.cancel()`` from
     any thread; True when it was cancelled."""
     loop = asyncio.new_event_loop()
@@ -52,7 +104,7 @@ def drive(generator: Generator, main: Coroutine[Any, Any, None]) -> bool:
     return cancelled
 
 
-def judge_pairs(generator: Generator, pairs: Sequence[QAPair]) -> JudgeOutcome:
+def judge_pairs(generator: ReviewTools, pairs: Sequence[QAPair]) -> JudgeOutcome:
     """See ``Generator.judge_pairs``."""
     config = generator.config
     config.validate()
@@ -87,7 +139,7 @@ def judge_pairs(generator: Generator, pairs: Sequence[QAPair]) -> JudgeOutcome:
 
 
 async def _judge_group(
-    generator: Generator,
+    generator: ReviewTools,
     judging: JudgePass,
     client: httpx.AsyncClient,
     text: str,
@@ -122,11 +174,9 @@ async def _judge_group(
 
 
 def regenerate(
-    generator: Generator, pairs: Sequence[QAPair], others: Sequence[QAPair]
+    generator: ReviewTools, pairs: Sequence[QAPair], others: Sequence[QAPair]
 ) -> RunResult:
     """See ``Generator.regenerate``."""
-    from qagen_desktop.core.generation.runner import _Run  # the runner imports this module
-
     config = generator.config
     config.validate()
     orphans = [pair for pair in pairs if not pair.source.strip()]
@@ -147,7 +197,7 @@ def regenerate(
     ]
     origin = [group[0] for group in groups.values()]
     started = generator._clock()
-    run = _Run(generator, work)
+    run = generator._new_run(work)
     for pair in [*others, *pairs]:
         run.checker.keep(pair)
     run.cancelled = drive(generator, run.main())

@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -22,12 +22,11 @@ import httpx
 from qagen_desktop.core.chunking import Chunk, allocate_pairs, chunk_text
 from qagen_desktop.core.client import ChatError, ChatReply, Usage, new_async_client, send_chat
 from qagen_desktop.core.errors import ConfigError, ErrorKind
-from qagen_desktop.core.generation import review
 from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
 from qagen_desktop.core.generation.judge_steps import JudgeSteps
-from qagen_desktop.core.generation.judging import JudgeOutcome, JudgePass
+from qagen_desktop.core.generation.judging import JudgePass
 from qagen_desktop.core.generation.negotiation import (
     Negotiation,
     RequestShape,
@@ -35,6 +34,7 @@ from qagen_desktop.core.generation.negotiation import (
 )
 from qagen_desktop.core.generation.results import ChunkOutcome, RunResult
 from qagen_desktop.core.generation.retry import FATAL_KINDS, QuotaWait, RetryPolicy
+from qagen_desktop.core.generation.review import ReviewTools
 from qagen_desktop.core.prompts import build_messages, response_format
 from qagen_desktop.core.quality import PairChecker
 from qagen_desktop.core.records import QAPair
@@ -50,8 +50,9 @@ Sleep = Callable[[float], Awaitable[Any]]
 Clock = Callable[[], float]
 
 
-class Generator:
-    """Runs one generation; see the module docstring.
+class Generator(ReviewTools):
+    """Runs one generation; see the module docstring. Its review tools, ``judge_pairs`` and
+    ``regenerate``, come from ``review.ReviewTools``.
 
     ``transport`` replaces the network (tests), ``sleep`` the backoff sleep (an awaitable),
     ``clock`` the monotonic clock that times the run, and ``rng`` the backoff's jitter.
@@ -106,30 +107,6 @@ class Generator:
                 loop.close()
         return run.result(self._clock() - started)
 
-    def judge_pairs(self, pairs: Sequence[QAPair]) -> JudgeOutcome:
-        """Rate ``pairs`` with the run's judge (``config.judge_endpoint``/``judge_model``, else
-        the generation endpoint and model), one request per chunk text (``pair.source``).
-
-        Blocks until done or cancelled. Each pair gets its score and reason; those under
-        ``config.min_score`` are rejected (``LOW_SCORE``; pairs edited by hand keep their
-        status). Pairs without a source text, or that the judge could not rate within
-        ``max_retries`` further requests per chunk, are returned as unjudged (the latter with a
-        reason starting "Not judged:"). The pairs are changed in place: pass copies to keep
-        the old values (undo). The window's review calls this on selected rows.
-        """
-        return review.judge_pairs(self, pairs)
-
-    def regenerate(self, pairs: Sequence[QAPair], *, others: Sequence[QAPair] = ()) -> RunResult:
-        """New pairs to replace ``pairs``, each asked of its own chunk (``pair.chunk`` and
-        ``pair.source``; document, page and section carried over), as many per chunk as were
-        given, checked as a run checks them (and judged when ``config.judge`` is set).
-
-        ``others`` are the dataset's other pairs: a replacement that repeats one of their
-        questions, or one of ``pairs``, is rejected. Pairs without a source text cannot be
-        regenerated: ConfigError before any request.
-        """
-        return review.regenerate(self, pairs, others)
-
     def cancel(self) -> None:
         """Stop the run (thread-safe): run() returns soon with every pair received so far."""
         with self._lock:
@@ -141,6 +118,9 @@ class Generator:
             # RuntimeError: the loop closed in between, so the run is over anyway.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(task.cancel)
+
+    def _new_run(self, work: list[tuple[Chunk, int]]) -> _Run:
+        return _Run(self, work)
 
     def _plan(self, text: str) -> list[tuple[Chunk, int]]:
         """Check the configuration and the text; the chunks to ask and the pairs each owes."""
