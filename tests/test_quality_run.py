@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections import Counter
 from typing import Any
 
@@ -306,3 +307,39 @@ def test_regenerate_refuses_pairs_without_a_source_text() -> None:
     config = RunConfig(endpoint=Endpoint(url="http://127.0.0.1:9/v1", model="m"))
     with pytest.raises(ConfigError, match="no source text"):
         Generator(config).regenerate([QAPair("Q?", "A.")])
+
+
+def test_cancel_while_the_judge_is_out_keeps_the_pairs_as_unjudged() -> None:
+    judge_asked = threading.Event()
+
+    def script(number: int, body: dict[str, Any]) -> Reply | None:
+        if "qa_ratings" in str(body.get("response_format")):
+            judge_asked.set()
+            return Reply(kind="hang")
+        return None
+
+    with FakeLLMServer(script=script) as server:
+        config = RunConfig(endpoint=Endpoint(url=server.url, model="m"), total_pairs=3, judge=True)
+        generator = Generator(config, sleep=no_sleep)
+        results: list[RunResult] = []
+        worker = threading.Thread(target=lambda: results.append(generator.run(CONTEXT)))
+        worker.start()
+        assert judge_asked.wait(30), "the judge was asked"
+        generator.cancel()
+        worker.join(30)
+    [result] = results
+    assert result.cancelled
+    assert len(result.pairs) == 3 and result.unjudged == result.pairs
+    assert all(pair.score is None for pair in result.pairs)
+    assert all(pair.reason == "Not judged: the run stopped first." for pair in result.pairs)
+
+
+def test_a_judge_server_that_refuses_the_schema_is_asked_as_it_takes_it() -> None:
+    with FakeLLMServer(mix_bad=True, reject_response_formats=("json_schema",)) as server:
+        result = run(server, total_pairs=10, judge=True, max_retries=4)
+        judge_bodies = [req.body for req in server.requests if req.is_judge]
+    assert not result.failed, [outcome.error for outcome in result.failed]
+    assert all(pair.score is not None and pair.score >= 7 for pair in result.pairs)
+    assert {str(body.get("response_format", {}).get("type")) for body in judge_bodies} >= {
+        "json_object"
+    }
