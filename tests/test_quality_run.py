@@ -343,3 +343,24 @@ def test_a_judge_server_that_refuses_the_schema_is_asked_as_it_takes_it() -> Non
     assert {str(body.get("response_format", {}).get("type")) for body in judge_bodies} >= {
         "json_object"
     }
+
+
+def test_the_judges_retries_and_the_re_asks_share_one_budget() -> None:
+    judge_calls = 0
+
+    def script(number: int, body: dict[str, Any]) -> Reply | None:
+        nonlocal judge_calls
+        if "qa_ratings" in str(body.get("response_format")):
+            judge_calls += 1
+            if judge_calls == 1:
+                return Reply(kind="broken_json")
+        return None
+
+    with FakeLLMServer(mix_bad=True, script=script) as server:
+        result = run(server, total_pairs=10, judge=True, max_retries=1)
+        asks = sum(not req.is_judge for req in server.requests)
+    assert judge_calls == 2, "the unreadable reply was asked again"
+    assert asks == 1, "that retry spent the chunk's one further request"
+    [failed] = result.failed
+    assert failed.error is not None and failed.error.startswith("Got ")
+    assert len(result.pairs) < 10

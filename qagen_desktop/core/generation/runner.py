@@ -258,6 +258,7 @@ class _Run(JudgeSteps):
             self.connect_failures = 0
             reason, reason_kind = self._take(chunk, outcome, reply, need)
             reason, reason_kind = await self._judge_held(chunk, outcome, (reason, reason_kind))
+            budget = self._budget_left(outcome)  # the judge's retries spend it too
             if reason_kind == ErrorKind.FILTERED:
                 outcome.fail(reason, reason_kind)
                 return
