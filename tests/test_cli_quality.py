@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fake_pairs import PairKind
-from fake_server import FakeLLMServer
+from fake_server import FakeLLMServer, Reply
 from qagen_process import read_jsonl, run_qagen
 
 from qagen_desktop.core.records import QAPair
@@ -138,3 +138,27 @@ def test_help_says_where_the_split_goes(tmp_path: Path) -> None:
     assert ".train.jsonl" in flat and ".val.jsonl" in flat
     for option in ("--judge", "--judge-model", "--judge-endpoint", "--min-score", "--with-meta"):
         assert option in flat
+
+
+def test_pairs_the_judge_could_not_rate_are_written_unscored_and_exit_1(
+    ctx: Path, tmp_path: Path
+) -> None:
+    def script(number: int, body: dict[str, Any]) -> Reply | None:
+        if "qa_ratings" in str(body.get("response_format")):
+            return Reply(kind="broken_json")
+        return None
+
+    with FakeLLMServer(script=script) as server:
+        done = run_qagen(
+            [
+                *("generate", "ctx.txt", "-n", "3", "--endpoint", server.url),
+                *("--judge", "--with-meta", "--max-retries", "1"),
+            ],
+            cwd=tmp_path,
+        )
+    assert done.code == 1, done.output
+    lines = read_jsonl(tmp_path / "qa.jsonl")
+    assert len(lines) == 3, "nothing is lost"
+    assert all("score" not in line["meta"] for line in lines)
+    assert all(line["meta"]["reason"].startswith("Not judged:") for line in lines)
+    assert "3 pairs could not be judged and are written without a score" in done.stderr

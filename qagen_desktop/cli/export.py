@@ -196,7 +196,12 @@ def summarise(
         out.write(f"Wrote the {len(result.rejected)} rejected pairs to {export.rejected}\n")
     out.flush()
     if result.unjudged:
+        marked = (
+            'their meta reason says "Not judged"'
+            if export.include_meta
+            else "add --with-meta to mark them in the file"
+        )
         err.write(
-            f"qagen: {len(result.unjudged)} pairs could not be judged: they are written without "
-            'a score (meta reason "Not judged: ...").\n'
+            f"qagen: {len(result.unjudged)} pairs could not be judged and are written without "
+            f"a score; {marked}.\n"
         )
