@@ -347,3 +347,11 @@ def test_a_long_ascii_chunk_joins_its_thousands_and_keeps_every_word() -> None:
     vocabulary = chunk_vocabulary(chunk)
     assert {"1200", "3400", "mill", "race", "ground", "sack", "crown"} <= vocabulary
     assert text._words(text.fold(chunk)) == text._TOKEN.findall(text.fold(chunk))
+
+
+def test_a_verb_ending_in_y_meets_its_other_forms_in_a_reworded_question() -> None:
+    from qagen_desktop.core.quality import QuestionIndex
+
+    index = QuestionIndex()
+    index.add("What does the Amazon River carry?")
+    assert index.find("What is it that the Amazon River carries?") is not None

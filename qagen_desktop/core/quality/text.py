@@ -76,6 +76,8 @@ def key(word: str) -> str:
             if word.endswith(ending) and len(word) - len(ending) >= 3:
                 word = word[: -len(ending)]
                 break
+    if len(word) >= 3 and word.endswith("y"):
+        word = word[:-1] + "i"  # "carry", "carries" and "carried" all become "carri"
     return word[:6]
 
 
