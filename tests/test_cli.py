@@ -293,7 +293,7 @@ def test_no_context_and_a_terminal_for_stdin_is_a_usage_error(tmp_path: Path) ->
         os.close(child_fd)
         os.close(main_fd)
     assert done.returncode == 2
-    assert done.stderr.decode().startswith("qagen: error: give a context file")
+    assert done.stderr.decode().startswith("qagen: error: give a source")
     assert b"Traceback" not in done.stderr
 
 
