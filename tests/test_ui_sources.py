@@ -19,7 +19,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 from source_tools import pandoc, qpdf_encrypt
-from ui_support import OFFSCREEN_NOISE, StallMeter, no_dangling_qthreads  # noqa: F401
+from ui_support import OFFSCREEN_NOISE, StallMeter
 
 from qagen_desktop.core.chunking import chunk_text, count_chunks
 from qagen_desktop.core.records import QAPair
