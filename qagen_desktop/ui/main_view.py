@@ -35,7 +35,7 @@ from qagen_desktop.ui.widgets import name_widget
 
 class MainView(QMainWindow):
     """Endpoint settings on the left; on the right the context editor beside the Sources list,
-    and below them the results beside the selected pair's source passage.
+    and below them the results over the selected pair's source passage.
 
     Signals: firstShown() -- once, after the window is first on screen.
     ``close_guard`` is asked before the window closes: False keeps it open.
@@ -100,24 +100,29 @@ class MainView(QMainWindow):
         left.setFrameShape(QScrollArea.Shape.NoFrame)
         left.setMinimumWidth(300)
 
-        self.contextSplitter = self._side_by_side(
-            "contextSplitter", self.context_pane, self.sources_pane, (3, 2)
+        self.contextSplitter = self._split(
+            "contextSplitter", Qt.Orientation.Horizontal, (self.context_pane, self.sources_pane)
         )
+        self.contextSplitter.setSizes([560, 400])
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.contextSplitter, 1)
         top_layout.addWidget(self.run_bar)
 
-        self.resultsSplitter = self._side_by_side(
-            "resultsSplitter", self.results_pane, self.passage_preview, (3, 1)
+        # The passage under the results, as wide as the table: beside it, it would squeeze the
+        # question and answer columns, and a passage reads better in long lines.
+        self.resultsSplitter = self._split(
+            "resultsSplitter", Qt.Orientation.Vertical, (self.results_pane, self.passage_preview)
         )
+        self.resultsSplitter.setSizes([380, 130])
         self.workSplitter = QSplitter(Qt.Orientation.Vertical)
         self.workSplitter.setObjectName("workSplitter")
         self.workSplitter.addWidget(top)
         self.workSplitter.addWidget(self.resultsSplitter)
         self.workSplitter.setStretchFactor(0, 2)
         self.workSplitter.setStretchFactor(1, 3)
+        self.workSplitter.setSizes([330, 520])
 
         self.mainSplitter = QSplitter(Qt.Orientation.Horizontal)
         self.mainSplitter.setObjectName("mainSplitter")
@@ -131,16 +136,16 @@ class MainView(QMainWindow):
         self.resize(1280, 820)
 
     @staticmethod
-    def _side_by_side(
-        name: str, left: QWidget, right: QWidget, stretch: tuple[int, int]
-    ) -> QSplitter:
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+    def _split(name: str, orientation: Qt.Orientation, panes: tuple[QWidget, QWidget]) -> QSplitter:
+        """Two panes in a splitter: the first takes the room the window gains, neither can be
+        dragged out of sight; sizes set by the caller hold until the settings restore the user's."""
+        splitter = QSplitter(orientation)
         splitter.setObjectName(name)
         splitter.setChildrenCollapsible(False)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, stretch[0])
-        splitter.setStretchFactor(1, stretch[1])
+        for pane in panes:
+            splitter.addWidget(pane)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
         return splitter
 
     def _action(self, name: str, text: str, shortcut: str | QKeySequence | None = None) -> QAction:
