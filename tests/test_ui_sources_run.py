@@ -158,3 +158,17 @@ def test_ctrl_l_adds_files_and_loading_text_into_the_editor_keeps_its_menu_entry
     assert file_menu is not None
     names = [action.objectName() for action in file_menu.actions()]  # type: ignore[attr-defined]
     assert names[:3] == ["actionAddSources", "actionAddFolder", "actionLoadContext"]
+
+
+def test_no_readable_source_sends_nothing_and_says_why(
+    qtbot: QtBot, window: MainWindow, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    set_up(qtbot, window, server.url, 3)
+    drop(window.sources_pane.sourcesList.viewport(), [bad_pdfs(tmp_path)["scanned"]])
+    read_all(qtbot, window)
+    qtbot.mouseClick(window.generateButton, Qt.MouseButton.LeftButton)
+    assert not window.controller.run.running
+    message = window.results_pane.messageLabel.text()
+    assert message.startswith("There is no text yet")
+    assert "scanned.pdf (" in message and "OCR" in message
+    assert server.request_count == 0

@@ -170,6 +170,7 @@ class RunController(QObject):
             self._show_message(
                 "There is no text yet: paste or type it in the context editor, or add files to "
                 "the Sources list (Ctrl+L)."
+                + (f" {_left_out_line(sources_pane.failures())}" if sources_pane.failures() else "")
             )
             return
         endpoint = view.endpoint_pane.endpoint()
