@@ -321,6 +321,9 @@ def test_help_lists_every_flag(tmp_path: Path) -> None:
         "--chunk-chars",
         "--max-retries",
         "--timeout",
+        "--with-source",
+        "--with-meta",
+        "SOURCE",
     ):
         assert flag in done.stdout
 

@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a file ({', '.join(SUPPORTED_SUFFIXES)}) or a folder of them; - (or a pipe) "
         "reads standard input",
     )
+    _add_run_options(gen)
     gen.add_argument(
         "--with-meta",
         action="store_true",
@@ -82,7 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the source chunk with each pair (a context key; alpaca: its input field)",
     )
-    _add_run_options(gen)
     return parser
 
 
