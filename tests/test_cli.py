@@ -293,7 +293,7 @@ def test_no_context_and_a_terminal_for_stdin_is_a_usage_error(tmp_path: Path) ->
         os.close(child_fd)
         os.close(main_fd)
     assert done.returncode == 2
-    assert done.stderr.decode().startswith("qagen: error: give a context file")
+    assert done.stderr.decode().startswith("qagen: error: give a source")
     assert b"Traceback" not in done.stderr
 
 
@@ -321,6 +321,9 @@ def test_help_lists_every_flag(tmp_path: Path) -> None:
         "--chunk-chars",
         "--max-retries",
         "--timeout",
+        "--with-source",
+        "--with-meta",
+        "SOURCE",
     ):
         assert flag in done.stdout
 

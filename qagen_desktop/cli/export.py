@@ -36,6 +36,7 @@ class Export:
     output: Path
     fmt: str
     system_message: str = ""
+    include_context: bool = False
     include_meta: bool = False
     rejected: Path | None = None
     val_fraction: float | None = None
@@ -79,6 +80,7 @@ def write_pairs(
     system_message: str,
     err: IO[str],
     *,
+    include_context: bool = False,
     include_meta: bool = False,
 ) -> Path | None:
     """Write the dataset; when OUT cannot be written, it goes elsewhere and stderr says where.
@@ -86,7 +88,12 @@ def write_pairs(
     Returns where the pairs went (None only if no place at all could be written).
     """
     saved = save_or_rescue(
-        output, pairs, fmt, system_message=system_message, include_meta=include_meta
+        output,
+        pairs,
+        fmt,
+        system_message=system_message,
+        include_context=include_context,
+        include_meta=include_meta,
     )
     if saved.place is None:
         err.write(
@@ -115,7 +122,13 @@ def write_dataset(export: Export, pairs: list[QAPair], err: IO[str]) -> list[tup
     written = []
     for path, part in parts:
         place = write_pairs(
-            path, part, export.fmt, export.system_message, err, include_meta=export.include_meta
+            path,
+            part,
+            export.fmt,
+            export.system_message,
+            err,
+            include_context=export.include_context,
+            include_meta=export.include_meta,
         )
         if place is not None:
             written.append((place, len(part)))

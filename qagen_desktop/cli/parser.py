@@ -12,6 +12,7 @@ from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.generation import DEFAULTS
 from qagen_desktop.core.session import RunFlags
 from qagen_desktop.core.settings import FORMATS
+from qagen_desktop.core.sources import SUPPORTED_SUFFIXES
 
 PROG = "qagen"
 # The option that sets each RunConfig number, for messages that name what to change.
@@ -48,7 +49,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description="Turn a text file into a question-answer dataset (JSONL) with any "
+        description="Turn documents and text into a question-answer dataset (JSONL) with any "
         "OpenAI-compatible chat-completions endpoint.",
         epilog="The API key comes from the API_KEY environment variable, else from the OS "
         "keyring entry the qagen-desktop window saved for the endpoint. It is never a flag. "
@@ -58,18 +59,26 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     gen = commands.add_parser(
         "generate",
-        help="generate question-answer pairs from a text file",
-        description="Generate N question-answer pairs grounded in CONTEXT_FILE and write them as "
-        "JSONL. Exit 0: exactly N written; 1: a shortfall or failed chunks (what came is "
-        "written); 2: bad usage or configuration; 130: interrupted.",
+        help="generate question-answer pairs from documents or text",
+        description="Generate N question-answer pairs grounded in the SOURCEs and write them as "
+        "JSONL; N is spread over the sources by their length. A file that cannot be read is "
+        "reported and the others go on. Exit 0: exactly N written; 1: a shortfall, failed "
+        "chunks or a source left out (what came is written); 2: bad usage or configuration, "
+        "or no source could be read; 130: interrupted.",
     )
     gen.add_argument(
-        "context",
-        nargs="?",
-        metavar="CONTEXT_FILE",
-        help="UTF-8 text file to make questions from; - (or a pipe) reads standard input",
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help=f"a file ({', '.join(SUPPORTED_SUFFIXES)}) or a folder of them; - (or a pipe) "
+        "reads standard input",
     )
     _add_run_options(gen)
+    gen.add_argument(
+        "--with-source",
+        action="store_true",
+        help="write the source chunk with each pair (a context key; alpaca: its input field)",
+    )
     return parser
 
 
@@ -174,8 +183,8 @@ def _add_quality_options(gen: argparse.ArgumentParser) -> None:
     quality.add_argument(
         "--with-meta",
         action="store_true",
-        help="add a meta object to each line: source, chunk, status, and score and reason "
-        "where judged",
+        help="add a meta object to each line: source, page or section, chunk, status, and "
+        "score and reason where judged",
     )
     quality.add_argument(
         "--rejected",

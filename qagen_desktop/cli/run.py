@@ -1,14 +1,15 @@
 """The ``qagen`` command: the old one-file script's job, on the same core as the window (no Qt).
 
-    qagen generate [CONTEXT_FILE | -] [-n N] [-o OUT] [--format qa|openai-chat|alpaca|sharegpt]
+    qagen generate [SOURCE ... | -] [-n N] [-o OUT] [--format qa|openai-chat|alpaca|sharegpt]
                    [--provider openai|azure] [--endpoint URL] [--model NAME] [--concurrency C]
                    [--chunk-chars K] [--max-retries R] [--timeout SECONDS]
                    [--judge] [--judge-model NAME] [--judge-endpoint URL] [--min-score S]
-                   [--with-meta] [--rejected FILE] [--val-fraction F [--seed N]]
+                   [--with-source] [--with-meta] [--rejected FILE] [--val-fraction F [--seed N]]
 
-Exit 0: exactly N pairs written. 1: a shortfall or failed chunks (the pairs that came are still
-written). 2: bad usage or configuration, found before any request. 130: interrupted (Ctrl+C; 143
-for SIGTERM), the pairs received so far written.
+Exit 0: exactly N pairs written. 1: a shortfall, failed chunks, or a source that could not be
+read while others could (the pairs that came are still written, and each failure is reported).
+2: bad usage or configuration, or no source could be read, found before any request. 130:
+interrupted (Ctrl+C; 143 for SIGTERM), the pairs received so far written.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ from qagen_desktop.cli.export import (
 )
 from qagen_desktop.cli.parser import FLAG_OF_FIELD, UsageError, build_parser, flags_from_args
 from qagen_desktop.cli.progress import Progress, describe_failure
-from qagen_desktop.core.contextfile import decode_context, read_context_file
+from qagen_desktop.cli.sources import read_sources
 from qagen_desktop.core.errors import ConfigError, ErrorKind, redact
 from qagen_desktop.core.generation import Generator, InvalidValue, RunResult
 from qagen_desktop.core.keystore import KeyStore
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.session import RunPlan, assemble_run, remember_outcome
 from qagen_desktop.core.settings import load_settings, save_settings
+from qagen_desktop.core.sources import Source
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +55,15 @@ _DEBUG_ENV = "QAGEN_DEBUG"
 
 @dataclass(frozen=True)
 class _Options:
-    """Everything one run needs, checked before any request is made."""
+    """Everything one run needs, checked before any request is made.
+
+    ``refused``: one line for each source that could not be read (the others go on).
+    """
 
     plan: RunPlan = field(repr=False)
-    text: str = field(repr=False)
+    sources: list[Source] = field(repr=False)
     export: Export
+    refused: list[str] = field(default_factory=list)
 
     @property
     def output(self) -> Path:
@@ -70,18 +76,6 @@ class _Options:
     @property
     def api_key(self) -> str | None:
         return self.plan.api_key
-
-
-def _read_context(name: str | None, stdin: IO[bytes] | None, stdin_is_tty: bool) -> str:
-    if name is None and stdin_is_tty:
-        raise UsageError(
-            "give a context file (qagen generate ctx.txt), or - to read standard input."
-        )
-    if name is None or name == "-":
-        if stdin is None:
-            raise UsageError("there is no standard input to read: give a context file.")
-        return decode_context(stdin.read(), "standard input")
-    return read_context_file(name)
 
 
 def _check_output(output: Path) -> None:
@@ -103,7 +97,7 @@ def prepare(
     stdin: IO[bytes] | None,
     stdin_is_tty: bool,
 ) -> _Options:
-    """Check the whole command line and read the context; ConfigError before any request."""
+    """Check the whole command line and read the sources; ConfigError before any request."""
     settings = load_settings()
     try:
         plan = assemble_run(
@@ -122,6 +116,7 @@ def prepare(
         output=output,
         fmt=args.format,
         system_message=plan.config.system_message,
+        include_context=args.with_source,
         include_meta=args.with_meta,
         rejected=Path(args.rejected) if args.rejected else None,
         val_fraction=args.val_fraction,
@@ -131,23 +126,23 @@ def prepare(
         export.check()
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    text = _read_context(args.context, stdin, stdin_is_tty)
-    return _Options(plan=plan, text=text, export=export)
+    read = read_sources(args.sources, stdin=stdin, stdin_is_tty=stdin_is_tty)
+    return _Options(plan=plan, sources=read.sources, export=export, refused=read.refused)
 
 
 class _Worker(threading.Thread):
     """Runs the blocking Generator so the main thread stays free to catch Ctrl+C."""
 
-    def __init__(self, generator: Generator, text: str) -> None:
+    def __init__(self, generator: Generator, sources: list[Source]) -> None:
         super().__init__(name="qagen-run", daemon=True)
         self._generator = generator
-        self._text = text
+        self._sources = sources
         self.result: RunResult | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.result = self._generator.run(self._text)
+            self.result = self._generator.run(self._sources)
         except BaseException as exc:  # Handed to the main thread, which reports it.
             self.error = exc
 
@@ -183,9 +178,11 @@ def _generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool
             f"qagen: warning: the API key travels unencrypted over plain http to "
             f"{endpoint.host()}; use an https:// endpoint.\n"
         )
+    for line in options.refused:
+        err.write(f"qagen: error: {redact(line, secret)}\n")
     progress = Progress(err, tty=err_is_tty, requested=requested, secret=secret)
     generator = Generator(options.plan.config, events=progress)
-    worker = _Worker(generator, options.text)
+    worker = _Worker(generator, options.sources)
     stop_signal = _run_until_done_or_stopped(generator, worker, progress)
 
     if worker.error is not None and stop_signal is None:
@@ -243,6 +240,7 @@ def _save_interrupted(
             options.fmt,
             export.system_message,
             err,
+            include_context=export.include_context,
             include_meta=export.include_meta,
         )
         if place is not None:
@@ -295,13 +293,17 @@ def _finish(
         err.write(f"qagen: {shortfall} of the {requested} pairs asked for are missing{failed}.\n")
     elif failures:
         err.write(f"qagen: {len(failures)} chunk(s) failed.\n")
+    if options.refused:
+        count = len(options.refused)
+        err.write(f"qagen: {count} source(s) could not be read and were left out (see above).\n")
     expected = (
         [options.output]
         if options.export.val_fraction is None
         else list(options.export.split_paths())
     )
     misplaced = [place for place, _ in written] != expected
-    return EXIT_SHORTFALL if shortfall > 0 or failures or misplaced or not rejected_ok else EXIT_OK
+    incomplete = shortfall > 0 or failures or options.refused or misplaced or not rejected_ok
+    return EXIT_SHORTFALL if incomplete else EXIT_OK
 
 
 class _LogFormatter(logging.Formatter):
@@ -352,14 +354,16 @@ def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str], formatter: _Lo
         except SystemExit as exit_:  # --help and --version print and stop here.
             return exit_.code if isinstance(exit_.code, int) else EXIT_OK
         if args.command is None:
-            raise UsageError("give a command: qagen generate CONTEXT_FILE (see: qagen --help)")
+            raise UsageError("give a command: qagen generate SOURCE (see: qagen --help)")
         stdin = sys.stdin.buffer if sys.stdin is not None else None
         stdin_is_tty = sys.stdin is None or sys.stdin.isatty()
         options = prepare(args, environ=os.environ, stdin=stdin, stdin_is_tty=stdin_is_tty)
         secret = formatter.secret = options.api_key
         return generate(options, out, err, err_is_tty=err.isatty())
     except ConfigError as exc:
-        err.write(f"qagen: error: {redact(str(exc), secret)}\n")
+        # One line per problem (NoSources holds one per refused source).
+        for line in redact(str(exc), secret).splitlines() or [""]:
+            err.write(f"qagen: error: {line}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("qagen: interrupted.\n")

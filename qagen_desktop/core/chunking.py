@@ -25,11 +25,19 @@ _ANY_BOUNDARY = re.compile(r"[\s。！？]")
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One piece of the text: its position in the list, its offset in the text, and its text."""
+    """One piece of the text: its position in the list, its offset in the text, and its text.
+
+    In a run over several sources (``generation.plan``), ``index`` counts over the whole run,
+    ``start`` is the offset in the chunk's own source, and ``document``, ``page`` and
+    ``section`` say where the chunk starts, so each of its pairs carries them.
+    """
 
     index: int
     start: int
     text: str
+    document: str = ""
+    page: int | None = None
+    section: str = ""
 
     @property
     def content_length(self) -> int:

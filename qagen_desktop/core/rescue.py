@@ -37,21 +37,34 @@ def save_or_rescue(
     fmt: str,
     *,
     system_message: str = "",
+    include_context: bool = False,
     include_meta: bool = False,
     fallbacks: Callable[[], list[Path]] = _fallback_places,
 ) -> SaveOutcome:
-    """Write the dataset atomically to ``output``, else to the first fallback that works."""
+    """Write the dataset atomically to ``output``, else to the first fallback that works.
+
+    ``system_message``, ``include_context`` and ``include_meta`` are ``save_dataset``'s.
+    """
+
+    def save(path: Path) -> None:
+        save_dataset(
+            path,
+            pairs,
+            fmt,
+            system_message=system_message,
+            include_context=include_context,
+            include_meta=include_meta,
+        )
+
     try:
-        save_dataset(output, pairs, fmt, system_message=system_message, include_meta=include_meta)
+        save(output)
         return SaveOutcome(output)
     except (DatasetError, OSError) as exc:
         problem = str(exc).rstrip(".") or f"Cannot save {output}"
     for place in fallbacks():
         try:
             place.parent.mkdir(parents=True, exist_ok=True)
-            save_dataset(
-                place, pairs, fmt, system_message=system_message, include_meta=include_meta
-            )
+            save(place)
         except (DatasetError, OSError):
             continue
         return SaveOutcome(place, problem)

@@ -26,13 +26,16 @@ from qagen_desktop import APP_NAME
 from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
+from qagen_desktop.ui.panes.passage_preview import PassagePreview
 from qagen_desktop.ui.panes.results_pane import ResultsPane
+from qagen_desktop.ui.panes.sources_pane import SourcesPane
 from qagen_desktop.ui.table.results_model import ResultsModel
 from qagen_desktop.ui.widgets import name_widget
 
 
 class MainView(QMainWindow):
-    """Endpoint settings on the left; the context and, below it, the results on the right.
+    """Endpoint settings on the left; on the right the context editor beside the Sources list,
+    and below them the results over the selected pair's source passage.
 
     Signals: firstShown() -- once, after the window is first on screen.
     ``close_guard`` is asked before the window closes: False keeps it open.
@@ -49,7 +52,9 @@ class MainView(QMainWindow):
         self.model = ResultsModel(parent=self)
         self.endpoint_pane = EndpointPane()
         self.context_pane = ContextPane()
+        self.sources_pane = SourcesPane()
         self.results_pane = ResultsPane(self.model)
+        self.passage_preview = PassagePreview()
         self._build_run_bar()
         self._build_layout()
         self._build_actions()
@@ -95,18 +100,29 @@ class MainView(QMainWindow):
         left.setFrameShape(QScrollArea.Shape.NoFrame)
         left.setMinimumWidth(300)
 
+        self.contextSplitter = self._split(
+            "contextSplitter", Qt.Orientation.Horizontal, (self.context_pane, self.sources_pane)
+        )
+        self.contextSplitter.setSizes([560, 400])
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.context_pane, 1)
+        top_layout.addWidget(self.contextSplitter, 1)
         top_layout.addWidget(self.run_bar)
 
+        # The passage under the results, as wide as the table: beside it, it would squeeze the
+        # question and answer columns, and a passage reads better in long lines.
+        self.resultsSplitter = self._split(
+            "resultsSplitter", Qt.Orientation.Vertical, (self.results_pane, self.passage_preview)
+        )
+        self.resultsSplitter.setSizes([380, 130])
         self.workSplitter = QSplitter(Qt.Orientation.Vertical)
         self.workSplitter.setObjectName("workSplitter")
         self.workSplitter.addWidget(top)
-        self.workSplitter.addWidget(self.results_pane)
+        self.workSplitter.addWidget(self.resultsSplitter)
         self.workSplitter.setStretchFactor(0, 2)
         self.workSplitter.setStretchFactor(1, 3)
+        self.workSplitter.setSizes([330, 520])
 
         self.mainSplitter = QSplitter(Qt.Orientation.Horizontal)
         self.mainSplitter.setObjectName("mainSplitter")
@@ -119,6 +135,19 @@ class MainView(QMainWindow):
         self.setCentralWidget(self.mainSplitter)
         self.resize(1280, 820)
 
+    @staticmethod
+    def _split(name: str, orientation: Qt.Orientation, panes: tuple[QWidget, QWidget]) -> QSplitter:
+        """Two panes in a splitter: the first takes the room the window gains, neither can be
+        dragged out of sight; sizes set by the caller hold until the settings restore the user's."""
+        splitter = QSplitter(orientation)
+        splitter.setObjectName(name)
+        splitter.setChildrenCollapsible(False)
+        for pane in panes:
+            splitter.addWidget(pane)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        return splitter
+
     def _action(self, name: str, text: str, shortcut: str | QKeySequence | None = None) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
@@ -127,7 +156,9 @@ class MainView(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.actionLoadContext = self._action("actionLoadContext", "Load &Context…", "Ctrl+L")
+        # Ctrl+L adds files to the Sources list (the pane's action); loading a text file into
+        # the editor keeps its menu entry, without a shortcut.
+        self.actionLoadContext = self._action("actionLoadContext", "Load Text into &Editor…")
         self.actionOpen = self._action("actionOpen", "&Open Dataset…", "Ctrl+O")
         self.actionSave = self._action("actionSave", "&Save", "Ctrl+S")
         self.actionSaveAs = self._action("actionSaveAs", "Save &As…", "Ctrl+Shift+S")
@@ -146,6 +177,8 @@ class MainView(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.sources_pane.addSourcesAction)
+        file_menu.addAction(self.sources_pane.addFolderAction)
         file_menu.addAction(self.actionLoadContext)
         file_menu.addSeparator()
         file_menu.addAction(self.actionOpen)
@@ -197,6 +230,8 @@ class MainView(QMainWindow):
             ("state", self.restoreState),
             ("main_splitter", self.mainSplitter.restoreState),
             ("work_splitter", self.workSplitter.restoreState),
+            ("context_splitter", self.contextSplitter.restoreState),
+            ("results_splitter", self.resultsSplitter.restoreState),
         ):
             value = saved.get(key)
             if isinstance(value, str) and value:
@@ -213,6 +248,8 @@ class MainView(QMainWindow):
             "state": encoded(self.saveState()),
             "main_splitter": encoded(self.mainSplitter.saveState()),
             "work_splitter": encoded(self.workSplitter.saveState()),
+            "context_splitter": encoded(self.contextSplitter.saveState()),
+            "results_splitter": encoded(self.resultsSplitter.saveState()),
         }
 
     # Events -----------------------------------------------------------------------------------

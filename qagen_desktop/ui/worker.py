@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -20,6 +20,7 @@ from qagen_desktop.core.errors import QagenError, redact
 if TYPE_CHECKING:
     from qagen_desktop.core.generation import ChunkOutcome, Generator, RunConfig, Usage
     from qagen_desktop.core.records import QAPair
+    from qagen_desktop.core.sources import Source
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ def error_message(exc: BaseException, secret: str | None = None) -> str:
 
 
 class GenerationWorker(QObject):
-    """Runs one ``Generator`` over a text, with the ``RunConfig`` that ``build_config`` returns.
+    """Runs one ``Generator`` over a text or sources, with the ``RunConfig`` that
+    ``build_config`` returns.
 
     ``build_config`` is called here, on the worker's thread: the engine's modules (httpx among
     them, most of a second to import) load off the GUI thread, which would stall on them.
@@ -57,7 +59,7 @@ class GenerationWorker(QObject):
     def __init__(
         self,
         build_config: Callable[[], RunConfig],
-        text: str,
+        text: str | Sequence[Source],
         *,
         generator_factory: Callable[..., Generator] | None = None,
     ) -> None:

@@ -75,7 +75,15 @@ class PairCollector:
                 continue
             if len(got.kept) >= need:
                 break
-            pair = QAPair(question, answer, chunk.index, chunk.text)
+            pair = QAPair(
+                question,
+                answer,
+                chunk.index,
+                chunk.text,
+                document=chunk.document,
+                page=chunk.page,
+                section=chunk.section,
+            )
             reason = self._first_rejection(pair, chunk)
             if reason is None:
                 got.kept.append(pair)

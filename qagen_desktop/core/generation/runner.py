@@ -14,14 +14,14 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
 
-from qagen_desktop.core.chunking import Chunk, allocate_pairs, chunk_text
+from qagen_desktop.core.chunking import Chunk
 from qagen_desktop.core.client import ChatError, ChatReply, Usage, new_async_client, send_chat
-from qagen_desktop.core.errors import ConfigError, ErrorKind
+from qagen_desktop.core.errors import ErrorKind
 from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
@@ -32,12 +32,14 @@ from qagen_desktop.core.generation.negotiation import (
     RequestShape,
     response_mode_or_default,
 )
+from qagen_desktop.core.generation.plan import Plan, plan_run
 from qagen_desktop.core.generation.results import ChunkOutcome, RunResult
 from qagen_desktop.core.generation.retry import FATAL_KINDS, QuotaWait, RetryPolicy
 from qagen_desktop.core.generation.review import ReviewTools
 from qagen_desktop.core.prompts import build_messages, response_format
 from qagen_desktop.core.quality import PairChecker
 from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.sources import Source
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +83,10 @@ class Generator(ReviewTools):
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
 
-    def run(self, text: str) -> RunResult:
-        """Generate the pairs; blocks until done or cancelled. ConfigError before any request."""
-        work = self._plan(text)
+    def run(self, sources: str | Sequence[Source]) -> RunResult:
+        """Generate the pairs from ``sources`` (a text is one pasted source); blocks until done
+        or cancelled. ConfigError before any request."""
+        work = self._plan([Source.pasted(sources)] if isinstance(sources, str) else sources)
         started = self._clock()
         run = _Run(self, work)
         loop = asyncio.new_event_loop()
@@ -122,14 +125,10 @@ class Generator(ReviewTools):
     def _new_run(self, work: list[tuple[Chunk, int]]) -> _Run:
         return _Run(self, work)
 
-    def _plan(self, text: str) -> list[tuple[Chunk, int]]:
-        """Check the configuration and the text; the chunks to ask and the pairs each owes."""
+    def _plan(self, sources: Sequence[Source]) -> Plan:
+        """Check the configuration and the sources; the chunks to ask and the pairs each owes."""
         self.config.validate()
-        if not text.strip():
-            raise ConfigError("The context is empty: paste or open some text first.")
-        chunks = chunk_text(text, self.config.chunk_chars)
-        shares = allocate_pairs([chunk.content_length for chunk in chunks], self.config.total_pairs)
-        return [(chunk, share) for chunk, share in zip(chunks, shares, strict=True) if share > 0]
+        return plan_run(sources, self.config.total_pairs, self.config.chunk_chars)
 
 
 class _Run(JudgeSteps):

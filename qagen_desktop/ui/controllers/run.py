@@ -29,6 +29,7 @@ from qagen_desktop.ui.controllers.document import DocumentController
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
+from qagen_desktop.ui.panes.sources_pane import SourcesPane
 from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_thread
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class RunView(Protocol):
     pairsSpin: QSpinBox
     endpoint_pane: EndpointPane
     context_pane: ContextPane
+    sources_pane: SourcesPane
     results_pane: ResultsPane
 
     def statusBar(self) -> QStatusBar: ...
@@ -119,6 +121,7 @@ class RunController(QObject):
         self._usage: Usage | None = None
         self._run_started = 0.0
         self._run_endpoint: Endpoint | None = None
+        self._left_out = ""
 
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -154,9 +157,21 @@ class RunController(QObject):
         if self.running:
             return
         view = self.view
-        text = view.context_pane.text()
-        if not text.strip():
-            self._show_message("There is no text yet: paste or type it in the context editor.")
+        sources_pane = view.sources_pane
+        sources_pane.set_pasted_text(view.context_pane.text())
+        if sources_pane.is_busy():
+            self._show_message(
+                "The Sources list is still reading files: generate once every file shows its "
+                "counts (or remove the ones still reading)."
+            )
+            return
+        sources = sources_pane.sources()
+        if not sources:
+            self._show_message(
+                "There is no text yet: paste or type it in the context editor, or add files to "
+                "the Sources list (Ctrl+L)."
+                + (f" {_left_out_line(sources_pane.failures())}" if sources_pane.failures() else "")
+            )
             return
         endpoint = view.endpoint_pane.endpoint()
         try:
@@ -169,7 +184,7 @@ class RunController(QObject):
         # A copy: the worker reads it while the GUI thread goes on changing its own settings.
         snapshot = copy.deepcopy(self.settings)
         build = partial(self._build_run, snapshot, endpoint, key, view.pairsSpin.value())
-        worker = GenerationWorker(build, text)
+        worker = GenerationWorker(build, sources)
         worker.runStarted.connect(self._run_started_with)
         worker.pairsReceived.connect(self._pairs_received)
         worker.chunkFinished.connect(self._chunk_finished)
@@ -186,7 +201,8 @@ class RunController(QObject):
         self._usage = None
         self._run_endpoint = endpoint
         self._run_started = time.monotonic()
-        self._show_message("")
+        self._left_out = _left_out_line(sources_pane.failures())
+        self._show_message(self._left_out)
         view.failedButton.hide()
         view.tokensLabel.setText("")
         view.progressBar.setRange(0, 1)
@@ -291,7 +307,8 @@ class RunController(QObject):
                 "click the failed count in the status bar for the reasons."
             )
         else:
-            self._show_message("")
+            # Files the run could not use stay in view after it: its pairs lack them.
+            self._show_message(self._left_out)
             self.view.statusBar().showMessage(f"Done: {got} pairs.", 8000)
         if got and not result.fatal and self._run_endpoint is not None:
             with contextlib.suppress(ConfigError):
@@ -386,6 +403,14 @@ class RunController(QObject):
         self._test_worker = None
         self._test_cancel = None
         self.view.endpoint_pane.set_testing(False)
+
+
+def _left_out_line(failures: list[tuple[str, str]]) -> str:
+    """One line naming the files a run leaves out, and why ("" when none)."""
+    if not failures:
+        return ""
+    reasons = "; ".join(f"{name} ({error.rstrip('.')})" for name, error in failures)
+    return f"Not used in this run, as they could not be read: {reasons}."
 
 
 def run_flags(endpoint: Endpoint, api_key: str | None, total_pairs: int) -> RunFlags:

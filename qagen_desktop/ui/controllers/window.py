@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence
 
 from qagen_desktop import APP_NAME
@@ -25,6 +25,7 @@ from qagen_desktop.ui.controllers.recovery import RecoveryController
 from qagen_desktop.ui.controllers.run import RunController
 from qagen_desktop.ui.dialogs import WindowDialogs
 from qagen_desktop.ui.main_view import MainView
+from qagen_desktop.ui.panes.context_pane import TEXT_SUFFIXES
 from qagen_desktop.ui.table.results_model import QUESTION
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 CONTEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 KEY_LOAD_DELAY_MS = 200
+# The Sources list counts the pasted text's chunks once typing pauses, as the editor's own count.
+PASTED_COUNT_DELAY_MS = 250
 
 
 class WindowController(QObject):
@@ -59,6 +62,10 @@ class WindowController(QObject):
         self.keys = keys
         self.recovery = recovery
         dialogs.folder = self.dialog_folder
+        self._pasted_timer = QTimer(self)
+        self._pasted_timer.setSingleShot(True)
+        self._pasted_timer.setInterval(PASTED_COUNT_DELAY_MS)
+        self._pasted_timer.timeout.connect(self.sync_pasted_text)
 
         self._load_settings_into_view()
         self._connect()
@@ -74,6 +81,8 @@ class WindowController(QObject):
         view.pairsSpin.setValue(settings.pairs)
         view.context_pane.set_chunk_chars(settings.chunk_chars)
         view.context_pane.update_count()
+        view.sources_pane.set_chunk_chars(settings.chunk_chars)
+        self.sync_pasted_text()
         view.restore_layout(settings)
 
     def _connect(self) -> None:
@@ -123,7 +132,11 @@ class WindowController(QObject):
         pane.apiKeyEdit.textEdited.connect(keys.key_typed)
         pane.testRequested.connect(run.test_connection)
         pane.chunkCharsChanged.connect(view.context_pane.set_chunk_chars)
-        view.context_pane.contextEdit.fileDropped.connect(self.load_context)
+        pane.chunkCharsChanged.connect(view.sources_pane.set_chunk_chars)
+        view.context_pane.contextEdit.fileDropped.connect(self._file_dropped)
+        view.context_pane.contextEdit.textChanged.connect(self._pasted_timer.start)
+        view.results_pane.table.selectionModel().selectionChanged.connect(self._show_passage)
+        view.model.modelReset.connect(view.passage_preview.clear)
         view.results_pane.addRequested.connect(self.add_row)
         view.results_pane.deleteRequested.connect(self.delete_rows)
 
@@ -153,6 +166,38 @@ class WindowController(QObject):
         pane = self.view.results_pane
         pane.exportFormatCombo.setCurrentText(loaded.format)
         pane.includeContextCheck.setChecked(loaded.include_context)
+
+    # Sources and the passage preview ------------------------------------------------------------
+
+    @Slot()
+    def sync_pasted_text(self) -> None:
+        """Hand the editor's text to the Sources list (its first source, counted there)."""
+        self._pasted_timer.stop()
+        self.view.sources_pane.set_pasted_text(self.view.context_pane.text())
+
+    def _file_dropped(self, path: str) -> None:
+        """A text file dropped on the editor is loaded into it; a document or a folder goes to
+        the Sources list, which reads every kind."""
+        if Path(path).suffix.lower() in TEXT_SUFFIXES:
+            self.load_context(path)
+        else:
+            self.view.sources_pane.add_paths([path])
+
+    def _show_passage(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        """The preview shows the focused pair when it is selected, else the first selected."""
+        results = self.view.results_pane
+        selection = results.table.selectionModel()
+        current = results.table.currentIndex()
+        if current.isValid() and selection.isRowSelected(current.row(), current.parent()):
+            row = results.current_row()
+        else:
+            rows = results.selected_rows()
+            row = rows[0] if rows else -1
+        pairs = self.document.model.pairs
+        if 0 <= row < len(pairs):
+            self.view.passage_preview.show_pair(pairs[row])
+        else:
+            self.view.passage_preview.clear()
 
     # Editing --------------------------------------------------------------------------------------
 
@@ -271,6 +316,8 @@ class WindowController(QObject):
             return False
         if not asked and not document.confirm_discard():
             return False
+        # No file is read once the window goes: a reading thread must not outlive it.
+        self.view.sources_pane.cancel()
         self.keys.commit_key()
         self.settings.window = self.view.layout_state()
         self.save_settings()
