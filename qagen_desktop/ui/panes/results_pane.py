@@ -1,11 +1,12 @@
-"""The results pane: the table of pairs, its filter box, row buttons and the export options."""
+"""The results pane: the table of pairs, its filter box, row and review buttons, the review's
+counts and its "Show rejected" toggle, and the export options."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QTimer,
-    Signal,
-)
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -15,16 +16,21 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from qagen_desktop.core.records import PairStatus
 from qagen_desktop.core.settings import FORMATS, Settings
 from qagen_desktop.ui.table.results_model import (
     ANSWER,
     QUESTION,
+    REASON,
+    SCORE,
     SOURCE,
+    STATUS,
     ResultsFilter,
     ResultsModel,
 )
@@ -38,11 +44,17 @@ FILTER_DELAY_MS = 200
 class ResultsPane(QWidget):
     """Shows a ``ResultsModel`` through a filter; the table never resizes rows to contents.
 
-    Signals: addRequested(), deleteRequested().
+    Rejected pairs are hidden until "Show rejected" is checked; a label counts each status.
+    Signals: addRequested(), deleteRequested(), acceptRequested(), rejectRequested(),
+    regenerateRequested(), judgeRequested().
     """
 
     addRequested = Signal()
     deleteRequested = Signal()
+    acceptRequested = Signal()
+    rejectRequested = Signal()
+    regenerateRequested = Signal()
+    judgeRequested = Signal()
 
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +94,14 @@ class ResultsPane(QWidget):
         columns.setSectionResizeMode(ANSWER, QHeaderView.ResizeMode.Stretch)
         columns.resizeSection(QUESTION, 340)
         columns.resizeSection(SOURCE, 220)
+        for column, sample in ((SCORE, "Score"), (STATUS, "Rejected")):
+            columns.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
+        columns.resizeSection(REASON, 200)
+        self._build_review_bar()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
+        # The window's row and review actions, shown in the table's context menu.
+        self.context_actions: list[QAction | None] = []
 
         self.exportFormatCombo = name_widget(QComboBox(), "exportFormatCombo", "Export format")
         self.exportFormatCombo.addItems(FORMATS)
@@ -95,6 +115,19 @@ class ResultsPane(QWidget):
         self.selectedOnlyCheck = name_widget(
             QCheckBox("Selected rows only"), "selectedOnlyCheck", "Export selected rows only"
         )
+        self.includeMetaCheck = name_widget(
+            QCheckBox("Include metadata"), "includeMetaCheck", "Include metadata"
+        )
+        self.includeMetaCheck.setToolTip(
+            "A meta object on each line: source, page or section, chunk, status, score and "
+            "reasons (opening the file restores them)"
+        )
+        self.includeRejectedCheck = name_widget(
+            QCheckBox("Include rejected pairs"), "includeRejectedCheck", "Include rejected pairs"
+        )
+        self.includeRejectedCheck.setToolTip(
+            "Save the rejected pairs too (with metadata, they open as rejected again)"
+        )
         self.messageLabel = name_widget(QLabel(), "runMessageLabel", "Run messages")
         self.messageLabel.setWordWrap(True)
         self.messageLabel.hide()
@@ -103,14 +136,21 @@ class ResultsPane(QWidget):
         top.addWidget(self.filterEdit, 1)
         top.addWidget(self.addRowButton)
         top.addWidget(self.deleteRowsButton)
+        top.addSpacing(8)
+        for button in self.review_buttons:
+            top.addWidget(button)
         bottom = QHBoxLayout()
         format_label = QLabel("Format")
         format_label.setBuddy(self.exportFormatCombo)
         bottom.addWidget(format_label)
         bottom.addWidget(self.exportFormatCombo)
         bottom.addWidget(self.includeContextCheck)
+        bottom.addWidget(self.includeMetaCheck)
+        bottom.addWidget(self.includeRejectedCheck)
         bottom.addWidget(self.selectedOnlyCheck)
         bottom.addStretch(1)
+        bottom.addWidget(self.countsLabel)
+        bottom.addWidget(self.showRejectedCheck)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.messageLabel)
@@ -125,10 +165,90 @@ class ResultsPane(QWidget):
         self.filterEdit.textChanged.connect(self._filter_timer.start)
         self.addRowButton.clicked.connect(self.addRequested)
         self.deleteRowsButton.clicked.connect(self.deleteRequested)
+        self.showRejectedCheck.toggled.connect(self.proxy.set_show_rejected)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged):
+            signal.connect(self.update_counts)
+        model.modelReset.connect(self.update_counts)
+        self.update_counts()
+
+    def _build_review_bar(self) -> None:
+        def button(text: str, name: str, accessible: str, tip: str) -> QPushButton:
+            made = name_widget(QPushButton(text), name, accessible)
+            made.setToolTip(tip)
+            return made
+
+        self.acceptButton = button(
+            "Accept", "acceptButton", "Accept selected pairs", "Accept the selected pairs"
+        )
+        self.rejectButton = button(
+            "Reject", "rejectButton", "Reject selected pairs", "Reject the selected pairs"
+        )
+        self.regenerateButton = button(
+            "Regenerate",
+            "regenerateButton",
+            "Regenerate selected pairs",
+            "Ask each selected pair's own chunk for a new pair in its place",
+        )
+        self.judgeButton = button(
+            "Judge",
+            "judgeButton",
+            "Judge selected pairs",
+            "Have the judge score the selected pairs against their chunks",
+        )
+        self.review_buttons = (
+            self.acceptButton,
+            self.rejectButton,
+            self.regenerateButton,
+            self.judgeButton,
+        )
+        self.acceptButton.clicked.connect(self.acceptRequested)
+        self.rejectButton.clicked.connect(self.rejectRequested)
+        self.regenerateButton.clicked.connect(self.regenerateRequested)
+        self.judgeButton.clicked.connect(self.judgeRequested)
+        self.countsLabel = name_widget(QLabel(), "reviewCountsLabel", "Accepted and rejected pairs")
+        self.showRejectedCheck = name_widget(
+            QCheckBox("Show rejected (0)"), "showRejectedCheck", "Show rejected pairs"
+        )
+        self.showRejectedCheck.setToolTip("Show the rejected pairs in the table too")
+
+    def set_review_actions(self, actions: list[QAction | None]) -> None:
+        """The actions the table's context menu offers (None: a separator)."""
+        self.context_actions = list(actions)
+
+    def _show_context_menu(self, position: Any) -> None:
+        if not self.context_actions:
+            return
+        menu = QMenu(self.table)
+        for action in self.context_actions:
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def update_counts(self, *_: Any) -> None:
+        """The counts of accepted (with edited) and rejected pairs, in the label and toggle."""
+        model = self.model
+        edited = model.count(PairStatus.EDITED)
+        accepted = model.count(PairStatus.ACCEPTED) + edited
+        rejected = model.count(PairStatus.REJECTED)
+        text = f"{accepted:,} accepted"
+        if edited:
+            text += f" ({edited:,} edited)"
+        self.countsLabel.setText(f"{text} · {rejected:,} rejected")
+        self.showRejectedCheck.setText(f"Show rejected ({rejected:,})")
 
     def apply_filter(self) -> None:
         self._filter_timer.stop()
         self.proxy.set_filter_text(self.filterEdit.text())
+
+    def target_rows(self) -> list[int]:
+        """The selected rows, or the focused one when none is selected."""
+        rows = self.selected_rows()
+        if not rows:
+            current = self.current_row()
+            rows = [current] if current >= 0 else []
+        return rows
 
     def selected_rows(self) -> list[int]:
         """Selected rows as positions in the model's full list, in order."""
@@ -172,6 +292,11 @@ class ResultsPane(QWidget):
         self.messageLabel.setStyleSheet(f"color: {colour}; padding: 4px;")
         self.messageLabel.setText(text)
         self.messageLabel.show()
+
+    def show_opened(self, *, include_meta: bool, has_rejected: bool) -> None:
+        """An opened file's review options: saving it again writes what it held."""
+        self.includeMetaCheck.setChecked(include_meta)
+        self.includeRejectedCheck.setChecked(has_rejected)
 
     def load(self, settings: Settings) -> None:
         self.exportFormatCombo.setCurrentText(settings.export_format)

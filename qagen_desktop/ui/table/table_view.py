@@ -79,12 +79,15 @@ class PlainTextDelegate(QStyledItemDelegate):
         # The background (selection, alternate rows) from the style; the text drawn directly,
         # elided, without the text layout machinery of CE_ItemViewItem.
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
-        text = self._model.data(index, Qt.ItemDataRole.DisplayRole)
+        text, muted = self._model.display(index)
         if text:
             rect = option.rect.adjusted(_PADDING, 0, -_PADDING, 0)
             elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
             selected = bool(option.state & QStyle.StateFlag.State_Selected)
             role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+            # A rejected pair (shown with "Show rejected") is drawn in the placeholder colour.
+            if muted and not selected:
+                role = QPalette.ColorRole.PlaceholderText
             painter.save()
             painter.setPen(option.palette.color(role))
             painter.drawText(rect, self._ALIGN, elided)
