@@ -119,7 +119,8 @@ class ReviewController(QObject):
     ``prepare_config`` is called on the GUI thread when a job starts (it takes the key and
     the settings as the window shows them) and returns the builder the worker calls; None
     when the window cannot make a run (it has said why). ``busy`` is True while a generation
-    runs. Signals: finishedJob() -- a judge or regenerate job has ended (its result applied,
+    runs. ``generator_factory`` builds the engine (``Generator`` by default). Signals:
+    finishedJob() -- a judge or regenerate job has ended (its result applied,
     before its thread has stopped).
     """
 
@@ -140,7 +141,7 @@ class ReviewController(QObject):
         self.document = document
         self._prepare_config = prepare_config
         self._busy = busy
-        self._factory = generator_factory
+        self.generator_factory = generator_factory
         self._thread: QThread | None = None
         self._worker: ReviewWorker | None = None
         self._apply: Callable[[Any], None] = _ignore
@@ -237,7 +238,7 @@ class ReviewController(QObject):
         build = self._prepare_config()
         if build is None:
             return False
-        worker = ReviewWorker(build, call, generator_factory=self._factory)
+        worker = ReviewWorker(build, call, generator_factory=self.generator_factory)
         # Slots of this object (not lambdas): Qt queues them to the GUI thread.
         worker.error.connect(self._failed)
         worker.finished.connect(self._job_finished)
