@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.ui.table.cells import (  # the column numbers are this module's too
-    ANSWER,  # noqa: F401
+    ANSWER,
     QUESTION,
     REASON,
     SCORE,
@@ -276,8 +276,17 @@ class ResultsFilter(QAbstractTableModel):
         pairs = self._source.pairs
         if not 0 <= row < len(pairs):
             return None, False
-        text = self._source.cell(row, index.column(), _DISPLAY)
-        return text, pairs[row].status is PairStatus.REJECTED
+        pair, column = pairs[row], index.column()
+        # The question and answer inline: most of a paint's cells, without a second call.
+        if column == QUESTION:
+            text = pair.question
+        elif column == ANSWER:
+            text = pair.answer
+        else:
+            return read_only_cell(pair, column, _DISPLAY), pair.status is PairStatus.REJECTED
+        if "\n" in text:
+            text = text.replace("\n", " ↵ ")
+        return text, pair.status is PairStatus.REJECTED
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         return self._source.setData(self.mapToSource(index), value, role)
