@@ -92,11 +92,12 @@ class ResultsPane(QWidget):
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The answer takes the room left; the other two keep the width the user gives them.
         columns.setSectionResizeMode(ANSWER, QHeaderView.ResizeMode.Stretch)
-        columns.resizeSection(QUESTION, 340)
-        columns.resizeSection(SOURCE, 220)
+        # The answer stretches into what these leave: room for it beside six columns.
+        columns.resizeSection(QUESTION, 300)
+        columns.resizeSection(SOURCE, 160)
         for column, sample in ((SCORE, "Score"), (STATUS, "Rejected")):
             columns.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
-        columns.resizeSection(REASON, 200)
+        columns.resizeSection(REASON, 150)
         self._build_review_bar()
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
@@ -149,13 +150,18 @@ class ResultsPane(QWidget):
         bottom.addWidget(self.includeRejectedCheck)
         bottom.addWidget(self.selectedOnlyCheck)
         bottom.addStretch(1)
-        bottom.addWidget(self.countsLabel)
-        bottom.addWidget(self.showRejectedCheck)
+        # Under the table, what it holds: the counts, and the toggle for the rejected pairs.
+        counts = QHBoxLayout()
+        counts.addWidget(self.countsLabel)
+        counts.addSpacing(12)
+        counts.addWidget(self.showRejectedCheck)
+        counts.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.messageLabel)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addLayout(counts)
         layout.addLayout(bottom)
 
         self._filter_timer = QTimer(self)

@@ -18,6 +18,7 @@ STATUS_WORDS = {
     PairStatus.EDITED: "Edited",
 }
 TOOLTIP_CHARS = 2000
+LOW_SCORE = "low_score"  # core.quality.Rejection.LOW_SCORE, without loading the checks
 _SOURCE_PREVIEW = 80
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
@@ -43,13 +44,15 @@ def read_only_cell(pair: QAPair, column: int, role: int) -> Any:
 
 
 def why(pair: QAPair) -> str:
-    """In plain words, why the pair has its verdict: the rejection and the judge's reason."""
-    parts = []
-    if pair.status is PairStatus.REJECTED and pair.rejection:
-        parts.append(rejection_label(pair.rejection))
-    if pair.reason:
-        parts.append(f"judge: {pair.reason}" if parts else pair.reason)
-    text = "; ".join(parts)
+    """In plain words, why the pair has its verdict: the rejection, and the judge's reason."""
+    rejected = pair.status is PairStatus.REJECTED and bool(pair.rejection)
+    if rejected and pair.rejection == LOW_SCORE and pair.reason:
+        text = f"judge: {pair.reason}"  # the score column already says it was too low
+    elif rejected:
+        label = rejection_label(pair.rejection)
+        text = f"{label}; judge: {pair.reason}" if pair.reason else label
+    else:
+        text = pair.reason
     return text[:1].upper() + text[1:]
 
 
