@@ -366,6 +366,49 @@ def test_pairs_without_a_source_chunk_are_not_sent_to_regenerate(
     assert "no source chunk" in window.statusBar().currentMessage()
 
 
+class _SlowEngine(_Engine):
+    """Judges nothing until cancelled: a judge pass still going when the window closes."""
+
+    started = threading.Event()
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self._stop = threading.Event()
+
+    def judge_pairs(self, pairs: list[QAPair]) -> _Outcome:
+        _SlowEngine.started.set()
+        self._stop.wait()
+        return _Outcome(unjudged=list(pairs), cancelled=True)
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+
+def test_closing_the_window_stops_a_judge_pass_and_waits_for_its_thread(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    _open(window, tmp_path / "rivers.jsonl", _pairs(3))
+    review = window.controller.review
+    assert review is not None
+    review.generator_factory = _SlowEngine
+    _SlowEngine.started.clear()
+    _select(window, ["Question 0?"])
+    window.actionJudge.trigger()
+    qtbot.waitUntil(_SlowEngine.started.is_set)
+    assert review.running and not window.actionJudge.isEnabled()
+    # Esc stops it first; a second pass is then stopped by the close, which waits for it.
+    qtbot.keyClick(_table(window), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not review.running)
+    assert window.actionJudge.isEnabled()
+    _SlowEngine.started.clear()
+    window.actionJudge.trigger()
+    qtbot.waitUntil(_SlowEngine.started.is_set)
+    thread = review._thread
+    assert thread is not None
+    assert window.close()
+    assert thread.isFinished()  # waited for: no "QThread: Destroyed while thread is running"
+
+
 # Judge and regenerate through the real engine, against the loopback server ------------------
 
 

@@ -109,6 +109,7 @@ class ReviewView(Protocol):
     actionRegenerate: QAction
     actionJudge: QAction
     actionJudgeAll: QAction
+    actionCancel: QAction
 
     def statusBar(self) -> QStatusBar: ...
 
@@ -256,6 +257,8 @@ class ReviewController(QObject):
         self.finishedJob.emit()
 
     def _set_running(self, running: bool) -> None:
+        # Esc (the window's Cancel) stops a job too; left on while a generation runs.
+        self.view.actionCancel.setEnabled(running or self._busy())
         for action in (self.view.actionRegenerate, self.view.actionJudge, self.view.actionJudgeAll):
             action.setEnabled(not running)
         pane = self.view.results_pane
