@@ -188,3 +188,44 @@ def test_adopting_a_session_carries_its_changes_into_the_new_journal(tmp_path: P
 def test_only_question_and_answer_can_be_recorded_as_edits(tmp_path: Path, column: str) -> None:
     with pytest.raises(ValueError):
         Journal(tmp_path).record_set(0, column, "x")
+
+
+def test_verdicts_and_replaced_pairs_replay_with_their_provenance(tmp_path: Path) -> None:
+    from dataclasses import replace as copy_of
+
+    from qagen_desktop.core.records import PairStatus
+
+    journal = Journal(tmp_path)
+    judged = QAPair("Q1?", "A1.", 0, "Chunk.", document="a.pdf", page=3, score=8, reason="Good.")
+    rejected = QAPair("Q2?", "A2.", 0, "Chunk.", status=PairStatus.REJECTED, rejection="echo")
+    journal.record_insert(0, [judged, rejected, QAPair("Q3?", "A3.")])
+    journal.record_replace(1, copy_of(rejected, status=PairStatus.ACCEPTED, rejection=""))
+    journal.record_replace(2, QAPair("New?", "New.", 1, "Other chunk.", status=PairStatus.EDITED))
+    journal.record_replace(9, QAPair("Out of range?", "Ignored."))
+    assert journal.path is not None
+    records = read_journal(journal.path).records
+    assert read_journal(journal.path).has_changes
+    pairs = replay(records, lambda ref: [])
+    assert pairs == [
+        judged,
+        copy_of(rejected, status=PairStatus.ACCEPTED, rejection=""),
+        QAPair("New?", "New.", 1, "Other chunk.", status=PairStatus.EDITED),
+    ]
+    # A plain accepted pair carries no meta object: journals stay as small as before.
+    insert = next(record for record in records if record["op"] == "insert")
+    assert len(insert["pairs"][2]) == 4
+    assert sum(record["op"] == "src" for record in records) == 2
+
+
+def test_a_journal_written_before_verdicts_still_replays(tmp_path: Path) -> None:
+    path = tmp_path / "session-old.jsonl"
+    lines = [
+        {"journal": 1, "app": "qagen-desktop", "pid": 1, "created": 1.0},
+        {"op": "src", "id": 0, "text": "Chunk."},
+        {"op": "insert", "row": 0, "pairs": [["Q?", "A.", 0, 0], ["Q2?", "A2.", None, None]]},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert replay(read_journal(path).records, lambda ref: []) == [
+        QAPair("Q?", "A.", 0, "Chunk."),
+        QAPair("Q2?", "A2."),
+    ]

@@ -129,3 +129,64 @@ def test_rows_of_an_invalid_parent_only() -> None:
     model = ResultsModel(_pairs(2))
     assert model.rowCount(model.index(0, 0)) == 0
     assert model.rowCount(QModelIndex()) == 2
+
+
+def test_model_passes_qtmodeltester_through_replaced_rows(qtmodeltester: ModelTester) -> None:
+    from qagen_desktop.core.records import PairStatus
+
+    model = ResultsModel(_pairs(6))
+    qtmodeltester.check(model, force_py=True)
+    old = model.replace_rows([(2, QAPair("New?", "New.", status=PairStatus.REJECTED))])
+    assert model.data(model.index(2, QUESTION)) == "New?"
+    assert model.count(PairStatus.REJECTED) == 1
+    model.replace_rows(old)
+    assert model.count(PairStatus.REJECTED) == 0 and model.pairs[2].question == "Question 2?"
+
+
+def test_filter_passes_qtmodeltester_through_verdicts(qtmodeltester: ModelTester) -> None:
+    from dataclasses import replace
+
+    from qagen_desktop.core.records import PairStatus
+
+    model = ResultsModel(_pairs(12))
+    proxy = ResultsFilter(model)
+    qtmodeltester.check(proxy, force_py=True)
+    rejected = [(row, replace(model.pairs[row], status=PairStatus.REJECTED)) for row in (1, 5, 6)]
+    old = model.replace_rows(rejected)
+    assert proxy.rowCount() == 9 and model.count(PairStatus.REJECTED) == 3
+    assert proxy.mapToSource(proxy.index(1, 0)).row() == 2
+    model.append_pairs([QAPair("Late?", "Yes.", status=PairStatus.REJECTED), QAPair("On?", "Y")])
+    assert proxy.rowCount() == 10
+    proxy.set_show_rejected(True)
+    assert proxy.rowCount() == model.rowCount() == 14
+    proxy.set_show_rejected(False)
+    proxy.set_filter_text("question 1")  # 1 (rejected), 10, 11
+    assert proxy.rowCount() == 2
+    model.replace_rows(old[:1])  # row 1 accepted again: shown, as it matches
+    assert proxy.rowCount() == 3
+    model.remove_pairs(0, 4)
+    assert model.count(PairStatus.REJECTED) == 3
+    model.replace_all([])
+    assert model.count(PairStatus.REJECTED) == 0
+
+
+def test_verdict_commands_undo_to_exactly_what_was_there() -> None:
+    from qagen_desktop.core.records import PairStatus
+    from qagen_desktop.ui.table.edit_commands import verdict_command
+
+    model = ResultsModel(_pairs(4))
+    stack = QUndoStack()
+    before = list(model.pairs)
+    command = verdict_command(model, [0, 2], accept=False)
+    assert command is not None
+    stack.push(command)
+    assert [p.status for p in model.pairs] == [
+        PairStatus.REJECTED,
+        PairStatus.ACCEPTED,
+        PairStatus.REJECTED,
+        PairStatus.ACCEPTED,
+    ]
+    assert before[0].status is PairStatus.ACCEPTED  # a copy changed, not the pair itself
+    assert verdict_command(model, [0, 2], accept=False) is None  # nothing left to reject
+    stack.undo()
+    assert model.pairs == before and all(a is b for a, b in zip(model.pairs, before, strict=True))

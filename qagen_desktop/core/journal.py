@@ -27,12 +27,15 @@ from typing import IO, Any
 
 from qagen_desktop import APP_NAME
 from qagen_desktop.core import paths
+from qagen_desktop.core.provenance import apply_meta, meta_of
 from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
 
 JOURNAL_VERSION = 1
 COLUMNS = ("question", "answer")
+CHANGE_OPS = ("insert", "remove", "set", "replace")
+_PLAIN_META = {"status": "accepted"}  # what a pair without provenance or verdict says
 
 try:  # POSIX: an advisory lock the kernel drops when the process dies, however it dies.
     import fcntl
@@ -125,18 +128,34 @@ class Journal:
     def record_insert(self, row: int, pairs: Iterable[QAPair]) -> None:
         handle = self._open()
         lines: list[bytes] = []
-        encoded: list[list[Any]] = []
-        for pair in pairs:
-            source_id = None
-            if pair.source:
-                source_id = self._sources.get(pair.source)
-                if source_id is None:
-                    source_id = len(self._sources)
-                    self._sources[pair.source] = source_id
-                    lines.append(_line({"op": "src", "id": source_id, "text": pair.source}))
-            encoded.append([pair.question, pair.answer, pair.chunk, source_id])
+        encoded = [self._encode(pair, lines) for pair in pairs]
         lines.append(_line({"op": "insert", "row": row, "pairs": encoded}))
         self._write(handle, lines)
+
+    def record_replace(self, row: int, pair: QAPair) -> None:
+        """Another pair at ``row``: a verdict given, a pair regenerated, an edit by hand."""
+        handle = self._open()
+        lines: list[bytes] = []
+        encoded = self._encode(pair, lines)
+        lines.append(_line({"op": "replace", "row": row, "pair": encoded}))
+        self._write(handle, lines)
+
+    def _encode(self, pair: QAPair, lines: list[bytes]) -> list[Any]:
+        """``[question, answer, chunk, source id]``, and the pair's meta object (provenance and
+        verdict, as a dataset file writes it) where it says more than "accepted"."""
+        source_id = None
+        if pair.source:
+            source_id = self._sources.get(pair.source)
+            if source_id is None:
+                source_id = len(self._sources)
+                self._sources[pair.source] = source_id
+                lines.append(_line({"op": "src", "id": source_id, "text": pair.source}))
+        encoded: list[Any] = [pair.question, pair.answer, pair.chunk, source_id]
+        meta = meta_of(pair)
+        meta.pop("chunk", None)
+        if meta != _PLAIN_META:
+            encoded.append(meta)
+        return encoded
 
     def record_remove(self, row: int, count: int) -> None:
         self._write(self._open(), [_line({"op": "remove", "row": row, "count": count})])
@@ -220,7 +239,7 @@ class RecoveredSession:
 
     @property
     def has_changes(self) -> bool:
-        return any(record.get("op") in ("insert", "remove", "set") for record in self.records)
+        return any(record.get("op") in CHANGE_OPS for record in self.records)
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -313,6 +332,10 @@ def replay(
             row = int(record["row"])
             if 0 <= row < len(pairs) and record.get("column") in COLUMNS:
                 setattr(pairs[row], record["column"], str(record["value"]))
+        elif op == "replace":
+            row = int(record["row"])
+            if 0 <= row < len(pairs):
+                pairs[row] = _decoded(record["pair"], sources)
     return pairs
 
 
@@ -334,10 +357,17 @@ def journal_pairs(records: Iterable[dict[str, Any]]) -> list[QAPair]:
 
 
 def _inserted_pairs(record: dict[str, Any], sources: dict[int, str]) -> list[QAPair]:
-    return [
-        QAPair(str(q), str(a), chunk, sources.get(src, "") if src is not None else "")
-        for q, a, chunk, src in record["pairs"]
-    ]
+    return [_decoded(encoded, sources) for encoded in record["pairs"]]
+
+
+def _decoded(encoded: list[Any], sources: dict[int, str]) -> QAPair:
+    """A pair from ``Journal._encode``'s list (journals before verdicts have no meta)."""
+    question, answer, chunk, src = encoded[:4]
+    source = sources.get(src, "") if src is not None else ""
+    pair = QAPair(str(question), str(answer), chunk, source)
+    if len(encoded) > 4:
+        apply_meta(pair, encoded[4])
+    return pair
 
 
 def _line(record: dict[str, Any]) -> bytes:

@@ -83,6 +83,7 @@ def wire_window(
     from qagen_desktop.ui.controllers.document import DocumentController
     from qagen_desktop.ui.controllers.keys import KeyController
     from qagen_desktop.ui.controllers.recovery import RecoveryController
+    from qagen_desktop.ui.controllers.review import ReviewController, config_preparer
     from qagen_desktop.ui.controllers.run import RunController
     from qagen_desktop.ui.controllers.window import WindowController
     from qagen_desktop.ui.dialogs import WindowDialogs
@@ -113,6 +114,19 @@ def wire_window(
         parent=view,
     )
     recovery = RecoveryController(document, dialogs, parent=view)
+    review = ReviewController(
+        view,
+        document,
+        config_preparer(
+            settings,
+            view.endpoint_pane.endpoint,
+            keys.commit_key,
+            lambda: window.store_view_settings(),
+            view.results_pane.show_message,
+        ),
+        busy=lambda: run_controller.running,
+        parent=view,
+    )
     window = WindowController(
         view,
         settings,
@@ -121,6 +135,7 @@ def wire_window(
         run=run_controller,
         keys=keys,
         recovery=recovery,
+        review=review,
     )
     document.dialog_folder = window.dialog_folder
     return window

@@ -58,6 +58,7 @@ class MainView(QMainWindow):
         self._build_run_bar()
         self._build_layout()
         self._build_actions()
+        self._build_review_actions()
         self._build_status_bar()
         self._shown_once = False
 
@@ -196,6 +197,51 @@ class MainView(QMainWindow):
         run_menu.addAction(self.actionTestConnection)
 
         self.actionQuit.triggered.connect(self.close)
+
+    # Review ------------------------------------------------------------------------------------
+
+    def _build_review_actions(self) -> None:
+        """Accept, reject, regenerate and judge the selected rows, and judge them all.
+
+        Their keys act where the table has focus (as Del does), so they never take a key from
+        a text field; the Review menu lists them.
+        """
+        table = self.results_pane.table
+        self.actionAccept = self._action("actionAccept", "&Accept Selected", "Ctrl+Shift+A")
+        self.actionReject = self._action("actionReject", "&Reject Selected", "Ctrl+Shift+R")
+        self.actionRegenerate = self._action(
+            "actionRegenerate", "Re&generate Selected", "Ctrl+Shift+G"
+        )
+        self.actionJudge = self._action("actionJudge", "&Judge Selected", "Ctrl+Shift+J")
+        self.actionJudgeAll = self._action("actionJudgeAll", "Judge A&ll Pairs")
+        self.actionShowRejected = self._action("actionShowRejected", "&Show Rejected Pairs")
+        self.actionShowRejected.setCheckable(True)
+        row_actions = (
+            self.actionAccept,
+            self.actionReject,
+            self.actionRegenerate,
+            self.actionJudge,
+        )
+        for action in row_actions:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            table.addAction(action)
+        menu = self.menuBar().addMenu("Re&view")
+        menu.setObjectName("reviewMenu")
+        menu.addActions(list(row_actions[:2]))
+        menu.addSeparator()
+        menu.addActions([*row_actions[2:], self.actionJudgeAll])
+        menu.addSeparator()
+        menu.addAction(self.actionShowRejected)
+        pane = self.results_pane
+        check = pane.showRejectedCheck
+        self.actionShowRejected.toggled.connect(check.setChecked)
+        check.toggled.connect(self.actionShowRejected.setChecked)
+        for button, action in zip(pane.review_buttons, row_actions, strict=True):
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            button.setToolTip(f"{button.toolTip()} ({key})")
+        pane.set_review_actions(
+            [*row_actions[:2], None, *row_actions[2:], None, self.actionDeleteRows]
+        )
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()

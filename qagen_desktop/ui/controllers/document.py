@@ -18,13 +18,14 @@ from PySide6.QtGui import QUndoStack
 
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.journal import FileRef, Journal
-from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.ui.table.edit_commands import (
     EditCellCommand,
     InsertRowsCommand,
     RemoveRowsCommand,
+    verdict_command,
 )
-from qagen_desktop.ui.table.results_model import FIELDS, SOURCE, ResultsModel
+from qagen_desktop.ui.table.results_model import FIELDS, SCORE, SOURCE, ResultsModel
 
 if TYPE_CHECKING:
     from qagen_desktop.core.datasets import LoadedDataset
@@ -45,12 +46,18 @@ class Unsaved(enum.Enum):
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """How the view says to write the dataset; ``selected_rows`` None means every pair."""
+    """How the view says to write the dataset; ``selected_rows`` None means every pair.
+
+    Rejected pairs are left out unless ``include_rejected``; ``include_meta`` writes each
+    pair's ``meta`` object (source, chunk, status, score, reasons), so a re-open restores them.
+    """
 
     format: str
     include_context: bool
     system_message: str
     selected_rows: list[int] | None = None
+    include_meta: bool = False
+    include_rejected: bool = False
 
 
 class DocumentDialogs(Protocol):
@@ -124,6 +131,14 @@ class DocumentController(QObject):
         if rows:
             self.undo_stack.push(RemoveRowsCommand(self.model, rows))
 
+    def set_verdict(self, rows: list[int], *, accept: bool) -> int:
+        """Accept or reject ``rows`` by hand, as one undoable step; how many changed."""
+        command = verdict_command(self.model, rows, accept)
+        if command is None:
+            return 0
+        self.undo_stack.push(command)
+        return command.rows_changed
+
     def journal_arrivals(self, row: int, pairs: list[QAPair]) -> None:
         """Record pairs a run sent at once, before they are shown: a crash loses none."""
         self._journal_call(self.journal.record_insert, row, pairs)
@@ -161,7 +176,11 @@ class DocumentController(QObject):
         self.set_dirty(True)
 
     def _data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: Any) -> None:
-        if not self._journal_paused:
+        if not self._journal_paused and bottom_right.column() >= SCORE:
+            # Another pair at the row (a verdict, a regenerated pair, an edit): journaled whole.
+            for row in range(top_left.row(), bottom_right.row() + 1):
+                self._journal_call(self.journal.record_replace, row, self.model.pairs[row])
+        elif not self._journal_paused:
             for row in range(top_left.row(), bottom_right.row() + 1):
                 for column in range(top_left.column(), min(bottom_right.column(), SOURCE - 1) + 1):
                     value = self.model.text(row, column)
@@ -298,6 +317,10 @@ class DocumentController(QObject):
         options = self._export_options()
         rows = None if whole else options.selected_rows
         pairs = self.model.pairs if rows is None else [self.model.pairs[row] for row in rows]
+        left_out = 0
+        if not options.include_rejected:
+            kept = [pair for pair in pairs if pair.status is not PairStatus.REJECTED]
+            left_out, pairs = len(pairs) - len(kept), kept
         if self.dropped_fields and not self._dialogs.confirm(
             "Fields will be dropped",
             "The opened file's lines hold fields that the dataset formats do not keep "
@@ -315,13 +338,15 @@ class DocumentController(QObject):
                 options.format,
                 include_context=options.include_context,
                 system_message=system_message,
+                include_meta=options.include_meta,
             )
         except (ConfigError, OSError) as exc:
             message = str(exc) if isinstance(exc, ConfigError) else f"Cannot save {path}: {exc}"
             self._dialogs.warn("Save dataset", message)
             return False
         self.recentFile.emit(str(path))
-        self.status.emit(f"Saved {len(pairs):,} pairs to {path.name}.")
+        note = f" ({left_out:,} rejected left out)" if left_out else ""
+        self.status.emit(f"Saved {len(pairs):,} pairs to {path.name}{note}.")
         if rows is not None:
             return True  # An export of some rows: the whole table is still unsaved.
         self.current_path = path

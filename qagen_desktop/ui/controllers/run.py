@@ -293,6 +293,9 @@ class RunController(QObject):
         if self._received == 0 and result.pairs:
             # An engine that reports pairs only at the end still gets them on screen.
             self.document.model.append_pairs(list(result.pairs))
+        if result.rejected:
+            # Shown behind "Show rejected", each with its reason: the review can take one back.
+            self.document.model.append_pairs(list(result.rejected))
         self._usage = result.usage
         self._failed = list(result.failed)
         self.flush_pending()

@@ -17,11 +17,12 @@ from PySide6.QtGui import QKeySequence
 from qagen_desktop import APP_NAME
 from qagen_desktop.core.contextfile import read_context_file
 from qagen_desktop.core.errors import ConfigError
-from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.core.settings import Settings, save_settings
 from qagen_desktop.ui.controllers.document import DocumentController, ExportOptions, Unsaved
 from qagen_desktop.ui.controllers.keys import KeyController
 from qagen_desktop.ui.controllers.recovery import RecoveryController
+from qagen_desktop.ui.controllers.review import ReviewController
 from qagen_desktop.ui.controllers.run import RunController
 from qagen_desktop.ui.dialogs import WindowDialogs
 from qagen_desktop.ui.main_view import MainView
@@ -52,6 +53,7 @@ class WindowController(QObject):
         run: RunController,
         keys: KeyController,
         recovery: RecoveryController,
+        review: ReviewController | None = None,
     ) -> None:
         super().__init__(view)
         self.view = view
@@ -61,6 +63,7 @@ class WindowController(QObject):
         self.run = run
         self.keys = keys
         self.recovery = recovery
+        self.review = review
         dialogs.folder = self.dialog_folder
         self._pasted_timer = QTimer(self)
         self._pasted_timer.setSingleShot(True)
@@ -69,6 +72,7 @@ class WindowController(QObject):
 
         self._load_settings_into_view()
         self._connect()
+        self._connect_review()
         self._update_title()
         view.close_guard = self.close_requested
         # The keyring (and its backends) load once the window has painted: start-up stays quick.
@@ -140,6 +144,26 @@ class WindowController(QObject):
         view.results_pane.addRequested.connect(self.add_row)
         view.results_pane.deleteRequested.connect(self.delete_rows)
 
+    # Review: accept, reject, judge and regenerate rows ------------------------------------------
+
+    def _connect_review(self) -> None:
+        review, view = self.review, self.view
+        if review is None:
+            return
+        pane = view.results_pane
+        for action, slot in (
+            (view.actionAccept, review.accept_selected),
+            (view.actionReject, review.reject_selected),
+            (view.actionRegenerate, review.regenerate_selected),
+            (view.actionJudge, review.judge_selected),
+            (view.actionJudgeAll, review.judge_all),
+        ):
+            action.triggered.connect(slot)
+        pane.acceptRequested.connect(review.accept_selected)
+        pane.rejectRequested.connect(review.reject_selected)
+        pane.regenerateRequested.connect(review.regenerate_selected)
+        pane.judgeRequested.connect(review.judge_selected)
+
     def export_options(self) -> ExportOptions:
         """How the results pane says to save (the document asks this at each save)."""
         pane = self.view.results_pane
@@ -148,6 +172,8 @@ class WindowController(QObject):
             include_context=pane.includeContextCheck.isChecked(),
             system_message=self.view.endpoint_pane.systemMessageEdit.toPlainText(),
             selected_rows=pane.selected_rows() if pane.selectedOnlyCheck.isChecked() else None,
+            include_meta=pane.includeMetaCheck.isChecked(),
+            include_rejected=pane.includeRejectedCheck.isChecked(),
         )
 
     # Title and counts -----------------------------------------------------------------------------
@@ -166,6 +192,8 @@ class WindowController(QObject):
         pane = self.view.results_pane
         pane.exportFormatCombo.setCurrentText(loaded.format)
         pane.includeContextCheck.setChecked(loaded.include_context)
+        has_rejected = any(pair.status is PairStatus.REJECTED for pair in loaded.pairs)
+        pane.show_opened(include_meta=loaded.include_meta, has_rejected=has_rejected)
 
     # Sources and the passage preview ------------------------------------------------------------
 
@@ -205,6 +233,8 @@ class WindowController(QObject):
         # Esc while a cell is being edited belongs to the editor: it abandons the edit.
         if self.view.results_pane.is_editing():
             self.view.results_pane.cancel_edit()
+            return
+        if self.review is not None and self.review.cancel():
             return
         self.run.cancel()
 
@@ -311,6 +341,8 @@ class WindowController(QObject):
         if answer is Unsaved.CANCEL:
             return False
         self.run.wait_for_threads()
+        if self.review is not None:
+            self.review.wait_for_threads()
         # Pairs that came while the run stopped are saved too, or asked about if none were before.
         if asked and not document.settle(answer):
             return False

@@ -1,219 +1,60 @@
-"""The results pane: the table of pairs, its filter box, row buttons and the export options."""
+"""The results pane: the table of pairs, its filter box, row and review buttons, the review's
+counts and its "Show rejected" toggle, and the export options."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
+    QMenu,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionFocusRect,
-    QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from qagen_desktop.core.records import PairStatus
 from qagen_desktop.core.settings import FORMATS, Settings
 from qagen_desktop.ui.table.results_model import (
     ANSWER,
     QUESTION,
+    REASON,
+    SCORE,
     SOURCE,
+    STATUS,
     ResultsFilter,
     ResultsModel,
 )
+from qagen_desktop.ui.table.table_view import PlainTextDelegate, ResultsTable, RowNumbers
 from qagen_desktop.ui.widgets import name_widget
 
 # Filtering 100,000 rows takes a moment: filter once typing pauses.
-_PADDING = 4
 FILTER_DELAY_MS = 200
-# A cell editor shows this many lines, so an answer of a few lines can be read while edited.
-EDITOR_LINES = 5
-_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-
-
-class RowNumbers(QHeaderView):
-    """Row numbers whose width comes from the row count alone.
-
-    QHeaderView's own size hint measures a hundred sections' contents through ``headerData``
-    after every insert: hundreds of calls into Python per batch while a run appends rows.
-    """
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(Qt.Orientation.Vertical, parent)
-        self.setSectionsClickable(True)
-        self.setHighlightSections(True)
-        self.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-    def sizeHint(self) -> QSize:
-        model = self.model()
-        digits = len(str(max(model.rowCount() if model is not None else 0, 999)))
-        width = self.fontMetrics().horizontalAdvance("9" * digits) + 16
-        return QSize(width, self.defaultSectionSize())
-
-
-class PlainTextDelegate(QStyledItemDelegate):
-    """Paints a cell's one line of text, asking the model for that text only.
-
-    QStyledItemDelegate asks the model for a dozen roles per cell, each a call into Python that
-    must take the GIL from a busy worker thread: a repaint during a run would wait for each.
-    """
-
-    _ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-
-    def __init__(self, model: ResultsFilter, parent: QWidget) -> None:
-        super().__init__(parent)
-        self._model = model
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        widget = option.widget if hasattr(option, "widget") else None
-        style = widget.style() if widget is not None else QApplication.style()
-        # The background (selection, alternate rows) from the style; the text drawn directly,
-        # elided, without the text layout machinery of CE_ItemViewItem.
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
-        text = self._model.data(index, Qt.ItemDataRole.DisplayRole)
-        if text:
-            rect = option.rect.adjusted(_PADDING, 0, -_PADDING, 0)
-            elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-            selected = bool(option.state & QStyle.StateFlag.State_Selected)
-            role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-            painter.save()
-            painter.setPen(option.palette.color(role))
-            painter.drawText(rect, self._ALIGN, elided)
-            painter.restore()
-        if option.state & QStyle.StateFlag.State_HasFocus:
-            focus = QStyleOptionFocusRect()
-            focus.rect = option.rect
-            focus.palette = option.palette
-            focus.state = option.state
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
-
-    def createEditor(
-        self,
-        parent: QWidget,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> QWidget:
-        editor = CellEditor(parent)
-        editor.commitRequested.connect(lambda: self._finish(editor))
-        return editor
-
-    def _finish(self, editor: CellEditor) -> None:
-        self.commitData.emit(editor)
-        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
-
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
-        if isinstance(editor, CellEditor):
-            editor.setPlainText(index.data(Qt.ItemDataRole.EditRole) or "")
-            editor.selectAll()
-        else:
-            super().setEditorData(editor, index)
-
-    def setModelData(
-        self,
-        editor: QWidget,
-        model: QAbstractItemModel,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        if isinstance(editor, CellEditor):
-            model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
-        else:
-            super().setModelData(editor, model, index)
-
-    def updateEditorGeometry(
-        self,
-        editor: QWidget,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        # Taller than the row, kept inside the table: room for a few lines of an answer.
-        rect = option.rect
-        height = max(rect.height(), option.fontMetrics.lineSpacing() * EDITOR_LINES + 12)
-        viewport = editor.parentWidget()
-        bottom = viewport.height() if viewport is not None else rect.bottom()
-        top = max(0, min(rect.top(), bottom - height))
-        editor.setGeometry(rect.left(), top, rect.width(), height)
-
-
-class CellEditor(QPlainTextEdit):
-    """Edits a question or answer over several lines: Return keeps the edit, Shift+Return
-    breaks the line, Esc drops the edit.
-
-    Signals: commitRequested().
-    """
-
-    commitRequested = Signal()
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setTabChangesFocus(True)
-        self.setFrameShape(QPlainTextEdit.Shape.Box)
-
-    def event(self, event: QEvent) -> bool:
-        # Ctrl+Return is the window's Generate shortcut; inside an editor it keeps the edit.
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() in _RETURN_KEYS
-        ):
-            event.accept()
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in _RETURN_KEYS:
-            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                self.insertPlainText("\n")
-            else:
-                self.commitRequested.emit()
-            return
-        super().keyPressEvent(event)
-
-
-class ResultsTable(QTableView):
-    """A QTableView that holds the GIL for a whole repaint.
-
-    Overriding paintEvent in Python means the GUI thread enters the paint holding the GIL, so
-    the delegate's calls for each cell do not each wait for a busy worker thread to let go.
-    """
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
 
 
 class ResultsPane(QWidget):
     """Shows a ``ResultsModel`` through a filter; the table never resizes rows to contents.
 
-    Signals: addRequested(), deleteRequested().
+    Rejected pairs are hidden until "Show rejected" is checked; a label counts each status.
+    Signals: addRequested(), deleteRequested(), acceptRequested(), rejectRequested(),
+    regenerateRequested(), judgeRequested().
     """
 
     addRequested = Signal()
     deleteRequested = Signal()
+    acceptRequested = Signal()
+    rejectRequested = Signal()
+    regenerateRequested = Signal()
+    judgeRequested = Signal()
 
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -251,8 +92,17 @@ class ResultsPane(QWidget):
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # The answer takes the room left; the other two keep the width the user gives them.
         columns.setSectionResizeMode(ANSWER, QHeaderView.ResizeMode.Stretch)
-        columns.resizeSection(QUESTION, 340)
-        columns.resizeSection(SOURCE, 220)
+        # The answer stretches into what these leave: room for it beside six columns.
+        columns.resizeSection(QUESTION, 300)
+        columns.resizeSection(SOURCE, 160)
+        for column, sample in ((SCORE, "Score"), (STATUS, "Rejected")):
+            columns.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
+        columns.resizeSection(REASON, 150)
+        self._build_review_bar()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
+        # The window's row and review actions, shown in the table's context menu.
+        self.context_actions: list[QAction | None] = []
 
         self.exportFormatCombo = name_widget(QComboBox(), "exportFormatCombo", "Export format")
         self.exportFormatCombo.addItems(FORMATS)
@@ -266,6 +116,19 @@ class ResultsPane(QWidget):
         self.selectedOnlyCheck = name_widget(
             QCheckBox("Selected rows only"), "selectedOnlyCheck", "Export selected rows only"
         )
+        self.includeMetaCheck = name_widget(
+            QCheckBox("Include metadata"), "includeMetaCheck", "Include metadata"
+        )
+        self.includeMetaCheck.setToolTip(
+            "A meta object on each line: source, page or section, chunk, status, score and "
+            "reasons (opening the file restores them)"
+        )
+        self.includeRejectedCheck = name_widget(
+            QCheckBox("Include rejected pairs"), "includeRejectedCheck", "Include rejected pairs"
+        )
+        self.includeRejectedCheck.setToolTip(
+            "Save the rejected pairs too (with metadata, they open as rejected again)"
+        )
         self.messageLabel = name_widget(QLabel(), "runMessageLabel", "Run messages")
         self.messageLabel.setWordWrap(True)
         self.messageLabel.hide()
@@ -274,19 +137,31 @@ class ResultsPane(QWidget):
         top.addWidget(self.filterEdit, 1)
         top.addWidget(self.addRowButton)
         top.addWidget(self.deleteRowsButton)
+        top.addSpacing(8)
+        for button in self.review_buttons:
+            top.addWidget(button)
         bottom = QHBoxLayout()
         format_label = QLabel("Format")
         format_label.setBuddy(self.exportFormatCombo)
         bottom.addWidget(format_label)
         bottom.addWidget(self.exportFormatCombo)
         bottom.addWidget(self.includeContextCheck)
+        bottom.addWidget(self.includeMetaCheck)
+        bottom.addWidget(self.includeRejectedCheck)
         bottom.addWidget(self.selectedOnlyCheck)
         bottom.addStretch(1)
+        # Under the table, what it holds: the counts, and the toggle for the rejected pairs.
+        counts = QHBoxLayout()
+        counts.addWidget(self.countsLabel)
+        counts.addSpacing(12)
+        counts.addWidget(self.showRejectedCheck)
+        counts.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.messageLabel)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addLayout(counts)
         layout.addLayout(bottom)
 
         self._filter_timer = QTimer(self)
@@ -296,10 +171,90 @@ class ResultsPane(QWidget):
         self.filterEdit.textChanged.connect(self._filter_timer.start)
         self.addRowButton.clicked.connect(self.addRequested)
         self.deleteRowsButton.clicked.connect(self.deleteRequested)
+        self.showRejectedCheck.toggled.connect(self.proxy.set_show_rejected)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged):
+            signal.connect(self.update_counts)
+        model.modelReset.connect(self.update_counts)
+        self.update_counts()
+
+    def _build_review_bar(self) -> None:
+        def button(text: str, name: str, accessible: str, tip: str) -> QPushButton:
+            made = name_widget(QPushButton(text), name, accessible)
+            made.setToolTip(tip)
+            return made
+
+        self.acceptButton = button(
+            "Accept", "acceptButton", "Accept selected pairs", "Accept the selected pairs"
+        )
+        self.rejectButton = button(
+            "Reject", "rejectButton", "Reject selected pairs", "Reject the selected pairs"
+        )
+        self.regenerateButton = button(
+            "Regenerate",
+            "regenerateButton",
+            "Regenerate selected pairs",
+            "Ask each selected pair's own chunk for a new pair in its place",
+        )
+        self.judgeButton = button(
+            "Judge",
+            "judgeButton",
+            "Judge selected pairs",
+            "Have the judge score the selected pairs against their chunks",
+        )
+        self.review_buttons = (
+            self.acceptButton,
+            self.rejectButton,
+            self.regenerateButton,
+            self.judgeButton,
+        )
+        self.acceptButton.clicked.connect(self.acceptRequested)
+        self.rejectButton.clicked.connect(self.rejectRequested)
+        self.regenerateButton.clicked.connect(self.regenerateRequested)
+        self.judgeButton.clicked.connect(self.judgeRequested)
+        self.countsLabel = name_widget(QLabel(), "reviewCountsLabel", "Accepted and rejected pairs")
+        self.showRejectedCheck = name_widget(
+            QCheckBox("Show rejected (0)"), "showRejectedCheck", "Show rejected pairs"
+        )
+        self.showRejectedCheck.setToolTip("Show the rejected pairs in the table too")
+
+    def set_review_actions(self, actions: list[QAction | None]) -> None:
+        """The actions the table's context menu offers (None: a separator)."""
+        self.context_actions = list(actions)
+
+    def _show_context_menu(self, position: Any) -> None:
+        if not self.context_actions:
+            return
+        menu = QMenu(self.table)
+        for action in self.context_actions:
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def update_counts(self, *_: Any) -> None:
+        """The counts of accepted (with edited) and rejected pairs, in the label and toggle."""
+        model = self.model
+        edited = model.count(PairStatus.EDITED)
+        accepted = model.count(PairStatus.ACCEPTED) + edited
+        rejected = model.count(PairStatus.REJECTED)
+        text = f"{accepted:,} accepted"
+        if edited:
+            text += f" ({edited:,} edited)"
+        self.countsLabel.setText(f"{text} · {rejected:,} rejected")
+        self.showRejectedCheck.setText(f"Show rejected ({rejected:,})")
 
     def apply_filter(self) -> None:
         self._filter_timer.stop()
         self.proxy.set_filter_text(self.filterEdit.text())
+
+    def target_rows(self) -> list[int]:
+        """The selected rows, or the focused one when none is selected."""
+        rows = self.selected_rows()
+        if not rows:
+            current = self.current_row()
+            rows = [current] if current >= 0 else []
+        return rows
 
     def selected_rows(self) -> list[int]:
         """Selected rows as positions in the model's full list, in order."""
@@ -343,6 +298,11 @@ class ResultsPane(QWidget):
         self.messageLabel.setStyleSheet(f"color: {colour}; padding: 4px;")
         self.messageLabel.setText(text)
         self.messageLabel.show()
+
+    def show_opened(self, *, include_meta: bool, has_rejected: bool) -> None:
+        """An opened file's review options: saving it again writes what it held."""
+        self.includeMetaCheck.setChecked(include_meta)
+        self.includeRejectedCheck.setChecked(has_rejected)
 
     def load(self, settings: Settings) -> None:
         self.exportFormatCombo.setCurrentText(settings.export_format)

@@ -1,7 +1,8 @@
 """The results table's model: a thin Qt adapter over a plain list of ``QAPair``.
 
-Every change goes through four primitives (insert, remove, set text, replace all) so the undo
-commands, the generation run and the recovery journal all see the same row signals.
+Every change goes through five primitives (insert, remove, set text, replace rows, replace all)
+so the undo commands, the generation run, the review and the recovery journal all see the same
+row signals. The model keeps a count of each status as they go, for the review's counts.
 """
 
 from __future__ import annotations
@@ -12,13 +13,23 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from qagen_desktop.core.records import QAPair
+from qagen_desktop.core.records import PairStatus, QAPair
+from qagen_desktop.ui.table.cells import (  # the column numbers are this module's too
+    ANSWER,
+    QUESTION,
+    REASON,
+    SCORE,
+    SOURCE,
+    STATUS,
+    TOOLTIP_CHARS,
+    read_only_cell,
+)
 
-QUESTION, ANSWER, SOURCE = range(3)
-HEADERS = ("Question", "Answer", "Source chunk")
+HEADERS = ("Question", "Answer", "Source chunk", "Score", "Status", "Why")
 FIELDS = ("question", "answer")
-_SOURCE_PREVIEW = 80
-_TOOLTIP_CHARS = 2000
+# The columns a verdict fills: a change that reaches them is a change of verdict, not of text.
+VERDICT_COLUMNS = range(SCORE, REASON + 1)
+
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _EDIT = int(Qt.ItemDataRole.EditRole)
@@ -26,22 +37,29 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ROLES = frozenset((_DISPLAY, _EDIT, _TOOLTIP))
 _READ_ONLY = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _FLAGS = (_READ_ONLY, _READ_ONLY | Qt.ItemFlag.ItemIsEditable)  # by "is editable"
+_ALL_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 EditHandler = Callable[[int, int, str], None]
 
 
 class ResultsModel(QAbstractTableModel):
-    """Question, answer and source chunk columns over ``pairs``; question and answer editable.
+    """Question, answer, source chunk, score, status and why columns over ``pairs``; question
+    and answer editable.
 
     ``edit_handler(row, column, text)`` receives edits made in the view (the window routes them
-    through its undo stack); without one, edits apply directly.
+    through its undo stack, which marks the pair edited); without one, edits apply directly.
     """
 
     def __init__(self, pairs: list[QAPair] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self._pairs: list[QAPair] = pairs if pairs is not None else []
+        self._counts = _count(self._pairs)
         self.edit_handler: EditHandler | None = None
+
+    def count(self, status: PairStatus) -> int:
+        """How many pairs have ``status`` (kept as rows change: no pass over the list)."""
+        return self._counts[status]
 
     @property
     def pairs(self) -> list[QAPair]:
@@ -67,17 +85,15 @@ class ResultsModel(QAbstractTableModel):
         if role not in _ROLES or not 0 <= row < len(self._pairs):
             return None
         pair = self._pairs[row]
-        if column == SOURCE:
-            if role == _TOOLTIP:
-                return pair.source[:_TOOLTIP_CHARS] or None
-            return _source_label(pair)
+        if column >= SOURCE:
+            return read_only_cell(pair, column, role)
         text = pair.question if column == QUESTION else pair.answer
         if role == _DISPLAY:
             # One line per row (fixed row heights): show line breaks without wrapping.
             return text.replace("\n", " ↵ ") if "\n" in text else text
         if role == _EDIT:
             return text
-        return text[:_TOOLTIP_CHARS] or None
+        return text[:TOOLTIP_CHARS] or None
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -91,10 +107,10 @@ class ResultsModel(QAbstractTableModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return _FLAGS[index.column() != SOURCE]
+        return _FLAGS[index.column() < SOURCE]
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() == SOURCE:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() >= SOURCE:
             return False
         row, column, text = index.row(), index.column(), str(value)
         if self.text(row, column) == text:
@@ -105,7 +121,7 @@ class ResultsModel(QAbstractTableModel):
             self.set_text(row, column, text)
         return True
 
-    # The four primitives ----------------------------------------------------------------------
+    # The five primitives ----------------------------------------------------------------------
 
     def text(self, row: int, column: int) -> str:
         pair = self._pairs[row]
@@ -125,6 +141,8 @@ class ResultsModel(QAbstractTableModel):
         row = min(max(row, 0), len(self._pairs))
         self.beginInsertRows(QModelIndex(), row, row + len(pairs) - 1)
         self._pairs[row:row] = pairs
+        for pair in pairs:
+            self._counts[pair.status] += 1
         self.endInsertRows()
 
     def append_pairs(self, pairs: Sequence[QAPair]) -> None:
@@ -137,30 +155,52 @@ class ResultsModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), row, row + count - 1)
         removed = self._pairs[row : row + count]
         del self._pairs[row : row + count]
+        for pair in removed:
+            self._counts[pair.status] -= 1
         self.endRemoveRows()
         return removed
+
+    def replace_rows(self, changes: Sequence[tuple[int, QAPair]]) -> list[tuple[int, QAPair]]:
+        """Put other pairs at some rows (a verdict, a regenerated pair, an edit that marks the
+        pair edited); returns the (row, pair) it took out, for undo. Each row's change is one
+        dataChanged over all its columns."""
+        old: list[tuple[int, QAPair]] = []
+        last = len(HEADERS) - 1
+        for row, pair in changes:
+            previous = self._pairs[row]
+            old.append((row, previous))
+            self._counts[previous.status] -= 1
+            self._counts[pair.status] += 1
+            self._pairs[row] = pair
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last), _ALL_ROLES)
+        return old
 
     def replace_all(self, pairs: list[QAPair]) -> None:
         """Show another list (an opened dataset, a restored session, a cleared table)."""
         self.beginResetModel()
         self._pairs = pairs
+        self._counts = _count(pairs)
         self.endResetModel()
 
 
 class ResultsFilter(QAbstractTableModel):
-    """The rows of a ``ResultsModel`` whose question or answer contains the filter text.
+    """The rows of a ``ResultsModel`` shown in the table: those whose question or answer holds
+    the filter text, and, unless ``show_rejected``, only accepted and edited pairs.
 
     Written for 100,000 rows: matching is one pass in Python over the plain list, where
-    QSortFilterProxyModel would call ``data()`` across the Qt boundary for every row. Without a
-    filter it passes the source's row signals straight through. An edited row stays shown until
-    the filter changes, so it does not vanish under the cursor.
+    QSortFilterProxyModel would call ``data()`` across the Qt boundary for every row. With no
+    filter text and rejected pairs shown it passes the source's row signals straight through.
+    An edited row stays shown until the filter changes, so it does not vanish under the cursor;
+    a row rejected while rejected pairs are hidden goes at once (that is what rejecting asks).
     """
 
     def __init__(self, source: ResultsModel, parent: Any = None) -> None:
         super().__init__(parent)
         self._source = source
         self._needle = ""
-        self._rows: list[int] | None = None  # visible source rows, ascending; None: all
+        self._show_rejected = False
+        self._rows: list[int] | None = []  # visible source rows, ascending; None: all
+        self._rows = self._matching(0, len(source.pairs))
         source.rowsAboutToBeInserted.connect(self._about_to_insert)
         source.rowsInserted.connect(self._inserted)
         source.rowsAboutToBeRemoved.connect(self._about_to_remove)
@@ -178,7 +218,18 @@ class ResultsFilter(QAbstractTableModel):
     def set_filter_text(self, text: str) -> None:
         self.beginResetModel()
         self._needle = text.casefold()
-        self._rows = self._matching(0, len(self._source.pairs)) if self._needle else None
+        self._rows = self._select_all()
+        self.endResetModel()
+
+    def shows_rejected(self) -> bool:
+        return self._show_rejected
+
+    def set_show_rejected(self, show: bool) -> None:
+        if show == self._show_rejected:
+            return
+        self.beginResetModel()
+        self._show_rejected = show
+        self._rows = self._select_all()
         self.endResetModel()
 
     def mapToSource(self, index: AnyIndex) -> QModelIndex:
@@ -218,13 +269,32 @@ class ResultsFilter(QAbstractTableModel):
         row = index.row() if self._rows is None else self._rows[index.row()]
         return self._source.cell(row, index.column(), role)
 
+    def display(self, index: AnyIndex) -> tuple[str | None, bool]:
+        """What the delegate paints: the cell's text, and whether the pair is rejected (shown
+        muted). One call per cell, like ``data`` for the display role."""
+        row = index.row() if self._rows is None else self._rows[index.row()]
+        pairs = self._source.pairs
+        if not 0 <= row < len(pairs):
+            return None, False
+        pair, column = pairs[row], index.column()
+        # The question and answer inline: most of a paint's cells, without a second call.
+        if column == QUESTION:
+            text = pair.question
+        elif column == ANSWER:
+            text = pair.answer
+        else:
+            return read_only_cell(pair, column, _DISPLAY), pair.status is PairStatus.REJECTED
+        if "\n" in text:
+            text = text.replace("\n", " ↵ ")
+        return text, pair.status is PairStatus.REJECTED
+
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         return self._source.setData(self.mapToSource(index), value, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return _FLAGS[index.column() != SOURCE]
+        return _FLAGS[index.column() < SOURCE]
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -237,12 +307,21 @@ class ResultsFilter(QAbstractTableModel):
 
     # Following the source -------------------------------------------------------------------
 
+    def _select_all(self) -> list[int] | None:
+        if not self._needle and self._show_rejected:
+            return None
+        return self._matching(0, len(self._source.pairs))
+
     def _matching(self, first: int, stop: int) -> list[int]:
         needle, pairs = self._needle, self._source.pairs
+        hidden = None if self._show_rejected else PairStatus.REJECTED
+        if not needle:
+            return [row for row in range(first, stop) if pairs[row].status is not hidden]
         return [
             row
             for row in range(first, stop)
-            if needle in pairs[row].question.casefold() or needle in pairs[row].answer.casefold()
+            if pairs[row].status is not hidden
+            and (needle in pairs[row].question.casefold() or needle in pairs[row].answer.casefold())
         ]
 
     def _about_to_insert(self, _parent: QModelIndex, first: int, last: int) -> None:
@@ -294,6 +373,8 @@ class ResultsFilter(QAbstractTableModel):
             return
         for row in range(top_left.row(), bottom_right.row() + 1):
             shown = self.view_row(row)
+            if bottom_right.column() >= STATUS and self._follow_status(row, shown):
+                continue
             if shown >= 0:
                 self.dataChanged.emit(
                     self.index(shown, top_left.column()),
@@ -301,9 +382,26 @@ class ResultsFilter(QAbstractTableModel):
                     roles,
                 )
 
+    def _follow_status(self, row: int, shown: int) -> bool:
+        """Hide a row just rejected, or show one no longer rejected; True when it did."""
+        rows = self._rows
+        assert rows is not None
+        rejected = self._source.pairs[row].status is PairStatus.REJECTED
+        if shown >= 0 and rejected and not self._show_rejected:
+            self.beginRemoveRows(QModelIndex(), shown, shown)
+            del rows[shown]
+            self.endRemoveRows()
+            return True
+        if shown < 0 and not rejected and self._matching(row, row + 1):
+            position = bisect_left(rows, row)
+            self.beginInsertRows(QModelIndex(), position, position)
+            rows.insert(position, row)
+            self.endInsertRows()
+            return True
+        return False
+
     def _reset(self) -> None:
-        if self._needle:
-            self._rows = self._matching(0, len(self._source.pairs))
+        self._rows = self._select_all()
         self.endResetModel()
 
 
@@ -319,12 +417,8 @@ def row_ranges(rows: Sequence[int]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _source_label(pair: QAPair) -> str:
-    if pair.chunk is None and not pair.source:
-        return ""
-    preview = " ".join(pair.source[: _SOURCE_PREVIEW * 2].split())[:_SOURCE_PREVIEW]
-    if len(pair.source) > _SOURCE_PREVIEW:
-        preview += "…"
-    if pair.chunk is None:
-        return preview
-    return f"#{pair.chunk + 1}  {preview}" if preview else f"#{pair.chunk + 1}"
+def _count(pairs: Sequence[QAPair]) -> dict[PairStatus, int]:
+    counts = dict.fromkeys(PairStatus, 0)
+    for pair in pairs:
+        counts[pair.status] += 1
+    return counts

@@ -1,0 +1,192 @@
+"""The results table's widgets: row numbers, a delegate that paints one text per cell, the cell
+editor and the table view itself. Each exists for speed at 100,000 rows (see their docstrings).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QApplication,
+    QHeaderView,
+    QPlainTextEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionFocusRect,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from qagen_desktop.ui.table.results_model import ResultsFilter
+
+_PADDING = 4
+# A cell editor shows this many lines, so an answer of a few lines can be read while edited.
+EDITOR_LINES = 5
+_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class RowNumbers(QHeaderView):
+    """Row numbers whose width comes from the row count alone.
+
+    QHeaderView's own size hint measures a hundred sections' contents through ``headerData``
+    after every insert: hundreds of calls into Python per batch while a run appends rows.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+        self.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def sizeHint(self) -> QSize:
+        model = self.model()
+        digits = len(str(max(model.rowCount() if model is not None else 0, 999)))
+        width = self.fontMetrics().horizontalAdvance("9" * digits) + 16
+        return QSize(width, self.defaultSectionSize())
+
+
+class PlainTextDelegate(QStyledItemDelegate):
+    """Paints a cell's one line of text, asking the model for that text only.
+
+    QStyledItemDelegate asks the model for a dozen roles per cell, each a call into Python that
+    must take the GIL from a busy worker thread: a repaint during a run would wait for each.
+    """
+
+    _ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+    def __init__(self, model: ResultsFilter, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        widget = option.widget if hasattr(option, "widget") else None
+        style = widget.style() if widget is not None else QApplication.style()
+        # The background (selection, alternate rows) from the style; the text drawn directly,
+        # elided, without the text layout machinery of CE_ItemViewItem.
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        text, muted = self._model.display(index)
+        if text:
+            rect = option.rect.adjusted(_PADDING, 0, -_PADDING, 0)
+            elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+            selected = bool(option.state & QStyle.StateFlag.State_Selected)
+            role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+            # A rejected pair (shown with "Show rejected") is drawn in the placeholder colour.
+            if muted and not selected:
+                role = QPalette.ColorRole.PlaceholderText
+            painter.save()
+            painter.setPen(option.palette.color(role))
+            painter.drawText(rect, self._ALIGN, elided)
+            painter.restore()
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            focus = QStyleOptionFocusRect()
+            focus.rect = option.rect
+            focus.palette = option.palette
+            focus.state = option.state
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = CellEditor(parent)
+        editor.commitRequested.connect(lambda: self._finish(editor))
+        return editor
+
+    def _finish(self, editor: CellEditor) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, CellEditor):
+            editor.setPlainText(index.data(Qt.ItemDataRole.EditRole) or "")
+            editor.selectAll()
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if isinstance(editor, CellEditor):
+            model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
+        else:
+            super().setModelData(editor, model, index)
+
+    def updateEditorGeometry(
+        self,
+        editor: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        # Taller than the row, kept inside the table: room for a few lines of an answer.
+        rect = option.rect
+        height = max(rect.height(), option.fontMetrics.lineSpacing() * EDITOR_LINES + 12)
+        viewport = editor.parentWidget()
+        bottom = viewport.height() if viewport is not None else rect.bottom()
+        top = max(0, min(rect.top(), bottom - height))
+        editor.setGeometry(rect.left(), top, rect.width(), height)
+
+
+class CellEditor(QPlainTextEdit):
+    """Edits a question or answer over several lines: Return keeps the edit, Shift+Return
+    breaks the line, Esc drops the edit.
+
+    Signals: commitRequested().
+    """
+
+    commitRequested = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setFrameShape(QPlainTextEdit.Shape.Box)
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+Return is the window's Generate shortcut; inside an editor it keeps the edit.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in _RETURN_KEYS
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in _RETURN_KEYS:
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")
+            else:
+                self.commitRequested.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ResultsTable(QTableView):
+    """A QTableView that holds the GIL for a whole repaint.
+
+    Overriding paintEvent in Python means the GUI thread enters the paint holding the GIL, so
+    the delegate's calls for each cell do not each wait for a busy worker thread to let go.
+    """
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
