@@ -30,6 +30,7 @@ from ui_support import OFFSCREEN_NOISE, Dialogs, StallMeter
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.records import PairStatus
 from qagen_desktop.core.settings import load_settings
 from qagen_desktop.ui.app import GIL_SWITCH_INTERVAL
 from qagen_desktop.ui.main_window import MainWindow
@@ -339,7 +340,7 @@ def test_closing_mid_run_asks_first_and_cancel_lets_the_run_finish(
         assert "pairs before they are closed" in dialogs.texts("question")[0]
         assert window.controller.run.running  # the answer came before any cancel
         wait_until_idle(qtbot, window, timeout=60000)
-    assert window.model.rowCount() == 40
+    assert window.model.count(PairStatus.ACCEPTED) == 40  # rejected ones wait behind the toggle
     dialogs.answer = QMessageBox.StandardButton.Discard
 
 
