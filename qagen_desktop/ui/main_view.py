@@ -28,6 +28,7 @@ from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.table.results_model import ResultsModel
+from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
 
 
@@ -175,7 +176,10 @@ class MainView(QMainWindow):
         )
         self.failedButton.setFlat(True)
         self.failedButton.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.failedButton.setStyleSheet("color: #b3261e; text-decoration: underline;")
+        paint_tone(self.failedButton, Tone.ERROR)
+        underlined = self.failedButton.font()
+        underlined.setUnderline(True)
+        self.failedButton.setFont(underlined)
         self.failedButton.hide()
         # Room for the longest usual text: a count that grows does not re-layout the window.
         metrics = self.fontMetrics()

@@ -22,13 +22,15 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSpinBox, QStat
 from shiboken6 import isValid
 
 from qagen_desktop.core.endpoint import Endpoint
-from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.controllers.document import DocumentController
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
+from qagen_desktop.ui.status import BoundMessage
+from qagen_desktop.ui.theme import Tone
 from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_thread
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 # What the worker reports is shown this often: one table update and repaint per refresh.
 FLUSH_INTERVAL_MS = 100
+PROGRESS_FORMAT = "%v of %m chunks"
 TEST_TIMEOUT_CAP = 30.0  # seconds: a connection test answers quickly or says why not
 
 
@@ -119,6 +122,10 @@ class RunController(QObject):
         self._usage: Usage | None = None
         self._run_started = 0.0
         self._run_endpoint: Endpoint | None = None
+        self._tested: tuple[Endpoint, str | None] | None = None
+        label = view.results_pane.messageLabel
+        label.setContentsMargins(4, 4, 4, 4)
+        self.message = BoundMessage(label, parent=self)
 
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -156,13 +163,17 @@ class RunController(QObject):
         view = self.view
         text = view.context_pane.text()
         if not text.strip():
-            self._show_message("There is no text yet: paste or type it in the context editor.")
+            self.message.show(
+                "There is no text yet: paste or type it in the context editor.",
+                Tone.ERROR,
+                until=[view.context_pane.contextEdit.textChanged],
+            )
             return
         endpoint = view.endpoint_pane.endpoint()
         try:
             endpoint.chat_url()
         except ConfigError as exc:
-            self._show_message(str(exc))
+            self.message.show(str(exc), Tone.ERROR, until=view.endpoint_pane.endpoint_signals())
             return
         key = self._commit_key()
         self._store_settings()
@@ -175,7 +186,7 @@ class RunController(QObject):
         worker.chunkFinished.connect(self._chunk_finished)
         worker.usageUpdated.connect(self._usage_updated)
         worker.notice.connect(self._notice)
-        worker.error.connect(self._show_message)
+        worker.error.connect(self._run_error)
         worker.finished.connect(self._run_finished)
 
         self._pending.clear()
@@ -186,9 +197,11 @@ class RunController(QObject):
         self._usage = None
         self._run_endpoint = endpoint
         self._run_started = time.monotonic()
-        self._show_message("")
+        self.message.clear()
+        view.statusBar().clearMessage()
         view.failedButton.hide()
         view.tokensLabel.setText("")
+        view.progressBar.setFormat(PROGRESS_FORMAT)
         view.progressBar.setRange(0, 1)
         view.progressBar.setValue(0)
         self._set_running(True)
@@ -231,7 +244,7 @@ class RunController(QObject):
     @Slot(object, int, int)
     def _chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
         self._progress = (done, total)
-        if not outcome.ok:
+        if counts_as_failure(outcome):
             self._failed.append(outcome)
         self._schedule_refresh()
 
@@ -267,36 +280,62 @@ class RunController(QObject):
     def _notice(self, message: str) -> None:
         self.view.statusBar().showMessage(message, 8000)
 
+    @Slot(str)
+    def _run_error(self, message: str) -> None:
+        self.message.show(message, Tone.ERROR, until=self.view.endpoint_pane.endpoint_signals())
+
     @Slot(object)
     def _run_finished(self, result: RunResult | None) -> None:
         self.flush_pending()
         self._elapsed_timer.stop()
         self._show_elapsed()
+        # A retry note or "Cancelling…" spoke of the run in flight: it is over now.
+        self.view.statusBar().clearMessage()
         if result is None:
             return
         if self._received == 0 and result.pairs:
             # An engine that reports pairs only at the end still gets them on screen.
             self.document.model.append_pairs(list(result.pairs))
         self._usage = result.usage
-        self._failed = list(result.failed)
+        self._failed = [outcome for outcome in result.outcomes if counts_as_failure(outcome)]
         self.flush_pending()
+        self._show_final_progress(result)
         got = len(result.pairs)
+        failed = len(self._failed)
         if result.fatal:
-            self._show_message(result.fatal)
+            self._run_error(result.fatal)
         elif result.cancelled:
-            self._show_message(f"Cancelled: kept the {got} pairs received.", error=False)
-        elif result.failed or result.shortfall:
-            self._show_message(
-                f"Got {got} of {result.requested} pairs; {len(result.failed)} chunks failed: "
-                "click the failed count in the status bar for the reasons."
+            self.message.show(f"Cancelled: kept {got} pair{'s' if got != 1 else ''}.", Tone.NOTE)
+        elif failed or result.shortfall:
+            self.message.show(
+                f"Got {got} of {result.requested} pairs; {failed} chunk"
+                f"{'s' if failed != 1 else ''} failed: "
+                "click the failed count in the status bar for the reasons.",
+                Tone.ERROR,
             )
         else:
-            self._show_message("")
+            self.message.clear()
             self.view.statusBar().showMessage(f"Done: {got} pairs.", 8000)
         if got and not result.fatal and self._run_endpoint is not None:
             with contextlib.suppress(ConfigError):
                 self.settings.remember_response_mode(self._run_endpoint, result.response_mode)
         self._save_settings()
+
+    def _show_final_progress(self, result: RunResult) -> None:
+        """The bar as the run ended: chunks finished of all, and why it stopped short if it did."""
+        bar = self.view.progressBar
+        total = max(len(result.outcomes), 1)
+        finished = sum(
+            outcome.error_kind not in (ErrorKind.CANCELLED, ErrorKind.STOPPED)
+            for outcome in result.outcomes
+        )
+        if result.fatal:
+            bar.setFormat(f"Stopped: {PROGRESS_FORMAT}")
+        elif result.cancelled:
+            bar.setFormat(f"Cancelled: {PROGRESS_FORMAT}")
+        bar.setTextVisible(True)
+        bar.setRange(0, total)
+        bar.setValue(finished)
 
     @Slot()
     def _run_thread_finished(self) -> None:
@@ -336,9 +375,6 @@ class RunController(QObject):
         QCoreApplication.sendPostedEvents()
         self.flush_pending()
 
-    def _show_message(self, text: str, *, error: bool = True) -> None:
-        self.view.results_pane.show_message(text, error=error)
-
     # Connection test ------------------------------------------------------------------------------
 
     @Slot()
@@ -353,6 +389,7 @@ class RunController(QObject):
             pane.show_verdict(False, str(exc))
             return
         key = self._commit_key()
+        self._tested = (endpoint, pane.api_key())
         timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
         handle = _CancelHandle()
 
@@ -375,10 +412,15 @@ class RunController(QObject):
 
     @Slot(object)
     def _test_verdict(self, verdict: Any) -> None:
+        pane = self.view.endpoint_pane
         if self._test_cancel is not None and self._test_cancel.cancelled:
-            self.view.endpoint_pane.show_verdict(False, "Connection test cancelled.")
+            pane.show_verdict(False, "Connection test cancelled.")
             return
-        self.view.endpoint_pane.show_verdict(bool(verdict.ok), str(verdict.message))
+        if self._tested != (pane.endpoint(), pane.api_key()):
+            # The fields changed while the test ran: its verdict is about settings now gone.
+            pane.verdict.clear()
+            return
+        pane.show_verdict(bool(verdict.ok), str(verdict.message))
 
     @Slot()
     def _test_thread_finished(self) -> None:
@@ -386,6 +428,11 @@ class RunController(QObject):
         self._test_worker = None
         self._test_cancel = None
         self.view.endpoint_pane.set_testing(False)
+
+
+def counts_as_failure(outcome: ChunkOutcome) -> bool:
+    """A chunk that fell short for a reason other than the person's cancel."""
+    return not outcome.ok and outcome.error_kind is not ErrorKind.CANCELLED
 
 
 def run_flags(endpoint: Endpoint, api_key: str | None, total_pairs: int) -> RunFlags:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +25,11 @@ from qagen_desktop.core.endpoint import PROVIDERS, Endpoint
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
 from qagen_desktop.core.settings import Settings
+from qagen_desktop.ui.status import BoundMessage
+from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
+
+VERDICT_LINES = 3  # the connection verdict's fixed room: the button above it never moves
 
 
 class EndpointPane(QWidget):
@@ -60,9 +66,12 @@ class EndpointPane(QWidget):
         )
         self.verdictLabel = name_widget(QLabel(), "verdictLabel", "Connection test result")
         self.verdictLabel.setWordWrap(True)
+        self.verdictLabel.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.verdictLabel.setFixedHeight(self.fontMetrics().lineSpacing() * VERDICT_LINES + 4)
+        self.verdict = BoundMessage(self.verdictLabel, hide_when_empty=False, parent=self)
         self.insecureLabel = name_widget(QLabel(), "insecureLabel", "Unencrypted connection")
         self.insecureLabel.setWordWrap(True)
-        self.insecureLabel.setStyleSheet("color: #a15c00;")
+        paint_tone(self.insecureLabel, Tone.WARNING)
         self.insecureLabel.setText(
             "This URL is plain http to another machine: the key would cross the network "
             "unencrypted. Use https."
@@ -90,8 +99,9 @@ class EndpointPane(QWidget):
         form.addRow(self.keyNoticeLabel)
         test_row = QHBoxLayout()
         test_row.addWidget(self.testButton)
-        test_row.addWidget(self.verdictLabel, 1)
+        test_row.addStretch(1)
         form.addRow(test_row)
+        form.addRow(self.verdictLabel)
         self._form = form
 
         # Advanced: run settings most people leave alone.
@@ -207,16 +217,27 @@ class EndpointPane(QWidget):
 
     # Feedback ---------------------------------------------------------------------------------
 
+    def endpoint_signals(self) -> list[Any]:
+        """Signals that change where requests go or how they authenticate: URL, key, model,
+        provider, deployment or api-version. A message about the old values goes with them."""
+        edits = (
+            self.endpointEdit,
+            self.modelEdit,
+            self.apiKeyEdit,
+            self.deploymentEdit,
+            self.apiVersionEdit,
+        )
+        return [edit.textChanged for edit in edits] + [self.providerCombo.currentTextChanged]
+
     def show_verdict(self, ok: bool, message: str) -> None:
-        colour = "#1b7f3b" if ok else "#b3261e"
-        self.verdictLabel.setStyleSheet(f"color: {colour};")
-        self.verdictLabel.setText(message)
+        """The connection test's verdict, shown until URL, key or model change."""
+        tone = Tone.OK if ok else Tone.ERROR
+        self.verdict.show(message, tone, until=self.endpoint_signals())
 
     def set_testing(self, testing: bool) -> None:
         self.testButton.setEnabled(not testing)
         if testing:
-            self.verdictLabel.setStyleSheet("")
-            self.verdictLabel.setText("Testing…")
+            self.verdict.show("Testing…", Tone.PLAIN)
 
     def show_key_notice(self, message: str) -> None:
         self.keyNoticeLabel.setText(message)
