@@ -253,8 +253,10 @@ def error_for_response(
 ) -> ChatError:
     """A plain message for a failed HTTP status (the response body already read)."""
     status = response.status_code
-    text = _server_text(response.text, api_key)
-    code = _error_code(response.text)
+    page = is_web_page(response)
+    # A web page's words are markup, not a message: never shown.
+    text = "" if page else _server_text(response.text, api_key)
+    code = None if page else _error_code(response.text)
     said = f" The server said: {text}" if text else ""
     if 300 <= status < 400:
         location = response.headers.get("location", "")
@@ -282,6 +284,13 @@ def error_for_response(
             status=status,
             server_text=text,
         )
+    if page and status not in RETRY_STATUSES:
+        # An ordinary web server (a 404 page, "501 Unsupported method") at the URL.
+        return ChatError(
+            web_page_message(str(response.request.url)),
+            kind=ErrorKind.NOT_FOUND,
+            status=status,
+        )
     if status == 404:
         if _about_model(text, code):
             return ChatError(
@@ -291,7 +300,16 @@ def error_for_response(
                 server_text=text,
             )
         return ChatError(
-            "Not found (404): check the URL, the deployment name and the api-version.",
+            _not_found_message(endpoint, str(response.request.url)),
+            kind=ErrorKind.NOT_FOUND,
+            status=status,
+            server_text=text,
+        )
+    if status == 501:
+        # "Not implemented" does not get better by asking again.
+        return ChatError(
+            f"The server does not take chat requests at this URL (HTTP 501): check the "
+            f"endpoint URL.{said}",
             kind=ErrorKind.NOT_FOUND,
             status=status,
             server_text=text,
@@ -433,6 +451,39 @@ def _is_tls_failure(exc: BaseException, detail: str) -> bool:
     return "ssl" in detail and ("certificate" in detail or "handshake" in detail)
 
 
+def is_web_page(response: httpx.Response) -> bool:
+    """True when the body is an HTML page (a web server or a proxy), not an API's JSON."""
+    if "html" in response.headers.get("content-type", "").lower():
+        return True
+    start = response.text[:200].lstrip().lower()
+    return start.startswith(("<!doctype html", "<html"))
+
+
+def web_page_message(url: str) -> str:
+    """One line for a URL where a web page answers instead of a chat-completions API."""
+    parts = urlsplit(url)
+    where = f"{parts.scheme}://{parts.netloc}/..." if parts.netloc else "The URL"
+    return (
+        f"{where} answered with a web page, not a chat-completions API: check the endpoint "
+        "URL (it usually ends in /v1 or /v1/chat/completions)."
+    )
+
+
+def _not_found_message(endpoint: Endpoint, url: str) -> str:
+    """A 404 that is not about the model: say the likely fix for this kind of endpoint."""
+    if endpoint.provider == "azure":
+        return "Not found (404): check the URL, the deployment name and the api-version."
+    path = urlsplit(url).path
+    if "/v1/" not in path + "/":
+        parts = urlsplit(url)
+        suggested = f"{parts.scheme}://{parts.netloc}/v1/chat/completions"
+        return (
+            f"Not found (404): the URL may be missing /v1 (try {suggested}); "
+            "else check the model name."
+        )
+    return "Not found (404): check the endpoint URL and the model name."
+
+
 def _about_model(text: str, code: str | None) -> bool:
     lowered = text.lower()
     if code in ("model_not_found",):
@@ -564,6 +615,8 @@ def check_connection(
         payload = response.json()
     except ValueError:
         payload = None
+    if is_web_page(response):
+        return ConnectionVerdict(False, web_page_message(url))
     if not isinstance(payload, dict) or "choices" not in payload:
         return ConnectionVerdict(
             False,
