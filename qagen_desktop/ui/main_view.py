@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -30,6 +30,18 @@ from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.table.results_model import ResultsModel
 from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
+
+# The first window: this size where the screen has room, else this share of the screen.
+DEFAULT_SIZE = QSize(1280, 820)
+SCREEN_SHARE = 0.9
+
+
+def first_window_size(available: QSize) -> QSize:
+    """``DEFAULT_SIZE``, shrunk to ``SCREEN_SHARE`` of the available screen where it is smaller."""
+    return QSize(
+        min(DEFAULT_SIZE.width(), int(available.width() * SCREEN_SHARE)),
+        min(DEFAULT_SIZE.height(), int(available.height() * SCREEN_SHARE)),
+    )
 
 
 class MainView(QMainWindow):
@@ -115,10 +127,27 @@ class MainView(QMainWindow):
         self.mainSplitter.addWidget(self.workSplitter)
         self.mainSplitter.setStretchFactor(0, 0)
         self.mainSplitter.setStretchFactor(1, 1)
-        self.mainSplitter.setSizes([360, 900])
         self.mainSplitter.setContentsMargins(8, 8, 8, 0)
         self.setCentralWidget(self.mainSplitter)
-        self.resize(1280, 820)
+        self.fit_to_screen()
+
+    def available_geometry(self) -> QRect:
+        """The screen's room for windows (without task bars and docks), in logical pixels."""
+        screen = self.screen()
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 820)
+
+    def fit_to_screen(self) -> None:
+        """Size the window for its screen and centre it there (a first start, or a saved
+        geometry from a larger screen)."""
+        available = self.available_geometry()
+        size = first_window_size(available.size())
+        self.resize(size)
+        # Whatever the minimum size made of it: centred on the screen, never above its top.
+        frame = QRect(0, 0, self.width(), self.height())
+        frame.moveCenter(available.center())
+        self.move(max(frame.left(), available.left()), max(frame.top(), available.top()))
+        left = min(360, size.width() // 3)
+        self.mainSplitter.setSizes([left, size.width() - left])
 
     def _action(self, name: str, text: str, shortcut: str | QKeySequence | None = None) -> QAction:
         action = QAction(text, self)
@@ -196,8 +225,10 @@ class MainView(QMainWindow):
     def restore_layout(self, settings: Settings) -> None:
         """Geometry and splitter positions as the settings file kept them."""
         saved = settings.window
+        geometry = saved.get("geometry")
+        if isinstance(geometry, str) and geometry and self._fits(saved.get("size")):
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         for key, restore in (
-            ("geometry", self.restoreGeometry),
             ("state", self.restoreState),
             ("main_splitter", self.mainSplitter.restoreState),
             ("work_splitter", self.workSplitter.restoreState),
@@ -205,6 +236,19 @@ class MainView(QMainWindow):
             value = saved.get(key)
             if isinstance(value, str) and value:
                 restore(QByteArray.fromBase64(value.encode("ascii")))
+
+    def _fits(self, size: object) -> bool:
+        """Whether a saved window size ("1280x820") fits this screen. restoreGeometry alone would
+        stretch a window from a larger screen to this one's edges; the first start's size is
+        better."""
+        if not isinstance(size, str):
+            return True  # saved before sizes were kept: restoreGeometry keeps it on the screen
+        try:
+            width, height = (int(part) for part in size.split("x"))
+        except ValueError:
+            return True
+        available = self.available_geometry()
+        return width <= available.width() and height <= available.height()
 
     def layout_state(self) -> dict[str, str]:
         """Geometry and splitter positions as base64 text for the settings file."""
@@ -214,6 +258,7 @@ class MainView(QMainWindow):
 
         return {
             "geometry": encoded(self.saveGeometry()),
+            "size": f"{self.width()}x{self.height()}",
             "state": encoded(self.saveState()),
             "main_splitter": encoded(self.mainSplitter.saveState()),
             "work_splitter": encoded(self.workSplitter.saveState()),
