@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeySequence
 
 from qagen_desktop import APP_NAME
 from qagen_desktop.core.contextfile import read_context_file
+from qagen_desktop.core.draft import ContextDraft
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings, save_settings
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 CONTEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 KEY_LOAD_DELAY_MS = 200
+# The context text is kept once typing pauses this long (and at close): a crash loses at most it.
+DRAFT_DELAY_MS = 1000
 
 
 class WindowController(QObject):
@@ -49,6 +52,7 @@ class WindowController(QObject):
         run: RunController,
         keys: KeyController,
         recovery: RecoveryController,
+        draft: ContextDraft | None = None,
     ) -> None:
         super().__init__(view)
         self.view = view
@@ -59,6 +63,11 @@ class WindowController(QObject):
         self.keys = keys
         self.recovery = recovery
         dialogs.folder = self.dialog_folder
+        self.draft = draft if draft is not None else ContextDraft()
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.keep_draft)
 
         self._load_settings_into_view()
         self._connect()
@@ -73,6 +82,10 @@ class WindowController(QObject):
         view.results_pane.load(settings)
         view.pairsSpin.setValue(settings.pairs)
         view.context_pane.set_chunk_chars(settings.chunk_chars)
+        # The text of the last session (closed or crashed) comes back as it was left.
+        text = self.draft.load()
+        if text:
+            view.context_pane.set_text(text)
         view.context_pane.update_count()
         view.restore_layout(settings)
 
@@ -124,6 +137,7 @@ class WindowController(QObject):
         pane.testRequested.connect(run.test_connection)
         pane.chunkCharsChanged.connect(view.context_pane.set_chunk_chars)
         view.context_pane.contextEdit.fileDropped.connect(self.load_context)
+        view.context_pane.contextEdit.textChanged.connect(self._draft_timer.start)
         view.results_pane.addRequested.connect(self.add_row)
         view.results_pane.deleteRequested.connect(self.delete_rows)
 
@@ -248,6 +262,12 @@ class WindowController(QObject):
         self.view.results_pane.store(self.settings)
         self.settings.pairs = self.view.pairsSpin.value()
 
+    @Slot()
+    def keep_draft(self) -> None:
+        """Keep the context text under the user data folder (see ``core.draft``)."""
+        self._draft_timer.stop()
+        self.draft.save(self.view.context_pane.text())
+
     def save_settings(self) -> None:
         self.store_view_settings()
         try:
@@ -272,6 +292,7 @@ class WindowController(QObject):
         if not asked and not document.confirm_discard():
             return False
         self.keys.commit_key()
+        self.keep_draft()
         self.settings.window = self.view.layout_state()
         self.save_settings()
         document.close()
