@@ -27,6 +27,7 @@ from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
+from qagen_desktop.ui.panes.table_hint import EmptyTableHint
 from qagen_desktop.ui.table.results_model import ResultsModel
 from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
@@ -63,6 +64,7 @@ class MainView(QMainWindow):
         self.endpoint_pane = EndpointPane()
         self.context_pane = ContextPane()
         self.results_pane = ResultsPane(self.model)
+        self.empty_hint = EmptyTableHint(self.results_pane.table)
         self._build_run_bar()
         self._build_layout()
         self._build_actions()
@@ -157,29 +159,30 @@ class MainView(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.actionLoadContext = self._action("actionLoadContext", "Load &Context…", "Ctrl+L")
-        self.actionOpen = self._action("actionOpen", "&Open Dataset…", "Ctrl+O")
+        self.actionLoadContext = self._action("actionLoadContext", "Load &context…", "Ctrl+L")
+        self.actionOpen = self._action("actionOpen", "&Open dataset…", "Ctrl+O")
         self.actionSave = self._action("actionSave", "&Save", "Ctrl+S")
-        self.actionSaveAs = self._action("actionSaveAs", "Save &As…", "Ctrl+Shift+S")
+        self.actionSaveAs = self._action("actionSaveAs", "Save &as…", "Ctrl+Shift+S")
         self.actionQuit = self._action("actionQuit", "&Quit", "Ctrl+Q")
         self.actionGenerate = self._action("actionGenerate", "&Generate", "Ctrl+Return")
         self.actionGenerate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.actionCancel = self._action("actionCancel", "&Cancel", "Esc")
         self.actionCancel.setEnabled(False)
-        self.actionTestConnection = self._action("actionTestConnection", "&Test Connection")
-        self.actionAddRow = self._action("actionAddRow", "&Add Row", "Ctrl+Shift+N")
-        self.actionDeleteRows = self._action("actionDeleteRows", "&Delete Rows", "Del")
+        self.actionTestConnection = self._action("actionTestConnection", "&Test connection")
+        self.actionAddRow = self._action("actionAddRow", "&Add row", "Ctrl+Shift+N")
+        self.actionDeleteRows = self._action("actionDeleteRows", "&Delete rows", "Del")
         # Del deletes rows only where the table has focus; elsewhere it deletes characters.
         self.actionDeleteRows.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.results_pane.table.addAction(self.actionDeleteRows)
-        self.actionClearResults = self._action("actionClearResults", "C&lear Results")
+        self.actionClearResults = self._action("actionClearResults", "C&lear results")
+        self.actionAbout = self._action("actionAbout", f"&About {APP_NAME}")
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.actionLoadContext)
         file_menu.addSeparator()
         file_menu.addAction(self.actionOpen)
-        self.recentMenu = file_menu.addMenu("Open &Recent")
+        self.recentMenu = file_menu.addMenu("Open &recent")
         self.recentMenu.setObjectName("recentMenu")
         file_menu.addAction(self.actionSave)
         file_menu.addAction(self.actionSaveAs)
@@ -191,6 +194,8 @@ class MainView(QMainWindow):
         run_menu.addAction(self.actionCancel)
         run_menu.addSeparator()
         run_menu.addAction(self.actionTestConnection)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.actionAbout)
 
         self.actionQuit.triggered.connect(self.close)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence
 
-from qagen_desktop import APP_NAME
+from qagen_desktop import APP_NAME, __version__
 from qagen_desktop.core.contextfile import read_context_file
 from qagen_desktop.core.draft import ContextDraft
 from qagen_desktop.core.errors import ConfigError
@@ -26,7 +26,7 @@ from qagen_desktop.ui.controllers.recovery import RecoveryController
 from qagen_desktop.ui.controllers.run import RunController
 from qagen_desktop.ui.dialogs import WindowDialogs
 from qagen_desktop.ui.main_view import MainView
-from qagen_desktop.ui.table.results_model import QUESTION
+from qagen_desktop.ui.table.results_model import ANSWER, QUESTION
 
 if TYPE_CHECKING:
     from qagen_desktop.core.datasets import LoadedDataset
@@ -103,8 +103,12 @@ class WindowController(QObject):
         view.actionGenerate.triggered.connect(run.generate)
         view.actionCancel.triggered.connect(self._escape)
         view.actionOpen.triggered.connect(lambda: self.open_dataset())
-        view.actionSave.triggered.connect(lambda: document.save())
-        view.actionSaveAs.triggered.connect(lambda: document.save_as())
+        view.actionSave.triggered.connect(lambda: self.save())
+        view.actionSaveAs.triggered.connect(lambda: self.save(ask_path=True))
+        view.actionAbout.triggered.connect(self.show_about)
+        proxy = view.results_pane.proxy
+        for signal in (proxy.modelReset, proxy.rowsInserted, proxy.rowsRemoved):
+            signal.connect(self._update_count)
         view.actionLoadContext.triggered.connect(lambda: self.load_context())
         view.actionTestConnection.triggered.connect(run.test_connection)
         view.actionAddRow.triggered.connect(self.add_row)
@@ -157,8 +161,15 @@ class WindowController(QObject):
         path = self.document.current_path
         self.view.setWindowTitle(f"{path.name if path else 'Untitled'}[*] — {APP_NAME}")
         self.view.setWindowModified(self.document.dirty)
+        self._update_count()
+
+    def _update_count(self) -> None:
         count = self.document.model.rowCount()
-        self.view.pairsLabel.setText(f"{count:,} pair{'s' if count != 1 else ''}")
+        shown = self.view.results_pane.proxy.rowCount()
+        if shown != count:  # a filter hides some: say so, or "19 pairs" would be untrue
+            self.view.pairsLabel.setText(f"{shown:,} of {count:,} shown")
+        else:
+            self.view.pairsLabel.setText(f"{count:,} pair{'s' if count != 1 else ''}")
 
     def _restored(self, count: int) -> None:
         self.view.statusBar().showMessage(f"Restored {count:,} unsaved pairs.", 10000)
@@ -226,6 +237,33 @@ class WindowController(QObject):
         pane.replace_text(text)
         self.view.statusBar().showMessage(f"Loaded {Path(path).name}.", 8000)
         return True
+
+    def save(self, *, ask_path: bool = False) -> bool:
+        """Save (Ctrl+S) or save as (Ctrl+Shift+S), after a word about pairs with no answer."""
+        rows = self.export_options().selected_rows
+        pairs = self.document.model.pairs
+        chosen = range(len(pairs)) if rows is None else rows
+        empty = [row for row in chosen if not pairs[row].answer.strip()]
+        if empty and not self.dialogs.confirm(
+            "Empty answers",
+            f"{len(empty):,} pair{'s have' if len(empty) != 1 else ' has'} an empty answer "
+            f"(first: row {empty[0] + 1}). Save anyway? Cancel shows the first one.",
+        ):
+            self.view.results_pane.edit_row(empty[0], ANSWER)
+            return False
+        return self.document.save_as() if ask_path else self.document.save()
+
+    @Slot()
+    def show_about(self) -> None:
+        from qagen_desktop.core.logging_setup import log_file
+
+        self.dialogs.inform(
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\n\n"
+            "Turns text and documents into question-answer datasets through any "
+            "OpenAI-compatible chat-completions endpoint.\n\n"
+            f"Log file: {log_file()}",
+        )
 
     def dialog_folder(self) -> str:
         if self.document.current_path is not None:
