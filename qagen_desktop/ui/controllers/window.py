@@ -82,6 +82,8 @@ class WindowController(QObject):
         view.results_pane.load(settings)
         view.pairsSpin.setValue(settings.pairs)
         view.context_pane.set_chunk_chars(settings.chunk_chars)
+        view.context_pane.set_pairs(settings.pairs)
+        view.context_pane.set_template(settings.prompt_template)
         # The text of the last session (closed or crashed) comes back as it was left.
         text = self.draft.load()
         if text:
@@ -140,6 +142,10 @@ class WindowController(QObject):
         pane.apiKeyEdit.textEdited.connect(keys.key_typed)
         pane.testRequested.connect(run.test_connection)
         pane.chunkCharsChanged.connect(view.context_pane.set_chunk_chars)
+        view.pairsSpin.valueChanged.connect(view.context_pane.set_pairs)
+        pane.promptEdit.textChanged.connect(
+            lambda: view.context_pane.set_template(pane.promptEdit.toPlainText())
+        )
         view.context_pane.contextEdit.fileDropped.connect(self.load_context)
         view.context_pane.contextEdit.textChanged.connect(self._draft_timer.start)
         view.results_pane.addRequested.connect(self.add_row)
