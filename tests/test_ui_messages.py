@@ -129,3 +129,17 @@ def test_a_run_stopped_by_a_rejected_key_says_so_on_the_bar(
     assert "401" in message.text()
     window.endpoint_pane.apiKeyEdit.setText("the-right-key")
     assert message.text() == ""  # about the old key: it went with it
+
+
+def test_a_verdict_about_fields_changed_during_the_test_is_dropped(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    pane = window.endpoint_pane
+    with FakeLLMServer(latency=0.5) as server:
+        pane.endpointEdit.setText(server.url)
+        pane.testButton.click()
+        assert pane.verdictLabel.text() == "Testing…"
+        pane.modelEdit.setText("another-model")
+        qtbot.waitUntil(lambda: pane.testButton.isEnabled(), timeout=10000)
+        assert server.request_count == 1
+    assert pane.verdictLabel.text() == ""

@@ -10,11 +10,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import threading
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Slot
 from PySide6.QtGui import QAction
@@ -25,13 +24,14 @@ from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings
+from qagen_desktop.ui.controllers.connection import ConnectionTester
 from qagen_desktop.ui.controllers.document import DocumentController
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.status import BoundMessage
 from qagen_desktop.ui.theme import Tone
-from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_thread
+from qagen_desktop.ui.worker import GenerationWorker, start_in_thread
 
 if TYPE_CHECKING:
     from qagen_desktop.core.generation import ChunkOutcome, RunConfig, RunResult, Usage
@@ -40,30 +40,6 @@ if TYPE_CHECKING:
 # What the worker reports is shown this often: one table update and repaint per refresh.
 FLUSH_INTERVAL_MS = 100
 PROGRESS_FORMAT = "%v of %m chunks"
-TEST_TIMEOUT_CAP = 30.0  # seconds: a connection test answers quickly or says why not
-
-
-class _CancelHandle:
-    """Lets the GUI thread cancel a request whose transport the worker thread makes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._target: Callable[[], None] | None = None
-        self.cancelled = False
-
-    def attach(self, cancel: Callable[[], None]) -> None:
-        with self._lock:
-            self._target = cancel
-            cancelled = self.cancelled
-        if cancelled:
-            cancel()
-
-    def cancel(self) -> None:
-        with self._lock:
-            self.cancelled = True
-            target = self._target
-        if target is not None:
-            target()
 
 
 class RunView(Protocol):
@@ -111,9 +87,7 @@ class RunController(QObject):
         self._show_info = show_info
         self._thread: QThread | None = None
         self._worker: GenerationWorker | None = None
-        self._test_thread: QThread | None = None
-        self._test_worker: CallWorker | None = None
-        self._test_cancel: _CancelHandle | None = None
+        self.connection = ConnectionTester(view.endpoint_pane, commit_key=commit_key, parent=self)
         self._pending: list[QAPair] = []
         self._received = 0
         self._failed: list[ChunkOutcome] = []
@@ -122,7 +96,6 @@ class RunController(QObject):
         self._usage: Usage | None = None
         self._run_started = 0.0
         self._run_endpoint: Endpoint | None = None
-        self._tested: tuple[Endpoint, str | None] | None = None
         label = view.results_pane.messageLabel
         label.setContentsMargins(4, 4, 4, 4)
         self.message = BoundMessage(label, parent=self)
@@ -366,68 +339,17 @@ class RunController(QObject):
         """Stop any run and wait for every worker thread (before the window goes away)."""
         if self._worker is not None and isValid(self._worker):
             self._worker.cancel()
-        if self._test_cancel is not None:
-            self._test_cancel.cancel()  # a test cut short, not waited out
-        for thread in (self._thread, self._test_thread):
+        self.connection.cancel()  # a test cut short, not waited out
+        for thread in (self._thread, self.connection.running_thread):
             if thread is not None and isValid(thread):
                 thread.wait()
         # Deliver what the workers sent before they stopped (the last pairs, the result).
         QCoreApplication.sendPostedEvents()
         self.flush_pending()
 
-    # Connection test ------------------------------------------------------------------------------
-
     @Slot()
     def test_connection(self) -> None:
-        if self._test_thread is not None:
-            return
-        pane = self.view.endpoint_pane
-        endpoint = pane.endpoint()
-        try:
-            endpoint.chat_url()
-        except ConfigError as exc:
-            pane.show_verdict(False, str(exc))
-            return
-        key = self._commit_key()
-        self._tested = (endpoint, pane.api_key())
-        timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
-        handle = _CancelHandle()
-
-        def check() -> Any:
-            # httpx loads here, on the worker thread, on the first test: not at start-up.
-            from qagen_desktop.core.client import check_connection
-            from qagen_desktop.ui.cancellable_transport import CancellableTransport
-
-            transport = CancellableTransport(endpoint.chat_url())
-            handle.attach(transport.cancel)
-            return check_connection(endpoint, key, timeout=timeout, transport=transport)
-
-        worker = CallWorker(check, secret=key)
-        worker.succeeded.connect(self._test_verdict)
-        worker.error.connect(partial(pane.show_verdict, False))
-        pane.set_testing(True)
-        self._test_cancel = handle
-        self._test_worker = worker
-        self._test_thread = start_in_thread(worker, self._test_thread_finished)
-
-    @Slot(object)
-    def _test_verdict(self, verdict: Any) -> None:
-        pane = self.view.endpoint_pane
-        if self._test_cancel is not None and self._test_cancel.cancelled:
-            pane.show_verdict(False, "Connection test cancelled.")
-            return
-        if self._tested != (pane.endpoint(), pane.api_key()):
-            # The fields changed while the test ran: its verdict is about settings now gone.
-            pane.verdict.clear()
-            return
-        pane.show_verdict(bool(verdict.ok), str(verdict.message))
-
-    @Slot()
-    def _test_thread_finished(self) -> None:
-        self._test_thread = None
-        self._test_worker = None
-        self._test_cancel = None
-        self.view.endpoint_pane.set_testing(False)
+        self.connection.test()
 
 
 def counts_as_failure(outcome: ChunkOutcome) -> bool:
