@@ -96,13 +96,63 @@ class ConnectionTester(QObject):
             handle.attach(transport.cancel)
             return check_connection(endpoint, key, timeout=timeout, transport=transport)
 
-        worker = CallWorker(check, secret=key)
-        worker.succeeded.connect(self._test_verdict)
-        worker.error.connect(partial(pane.show_verdict, False))
+        self._start(check, key, handle, self._test_verdict)
         pane.set_testing(True)
+
+    @Slot()
+    def list_models(self) -> None:
+        """Ask the server for its models (``/v1/models``) and offer them in the model field."""
+        if self._test_thread is not None:
+            return
+        pane = self.pane
+        endpoint = pane.endpoint()
+        try:
+            endpoint.chat_url()
+        except ConfigError as exc:
+            pane.show_verdict(False, str(exc))
+            return
+        key = self._commit_key()
+        self._tested = (endpoint, pane.api_key())
+        timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
+        handle = _CancelHandle()
+
+        def fetch() -> Any:
+            from qagen_desktop.core.models import list_models
+            from qagen_desktop.ui.cancellable_transport import CancellableTransport
+
+            transport = CancellableTransport(endpoint.chat_url())
+            handle.attach(transport.cancel)
+            return list_models(endpoint, key, timeout=timeout, transport=transport)
+
+        self._start(fetch, key, handle, self._models_listed)
+        pane.set_testing(True, "Listing models…")
+
+    def _start(
+        self,
+        call: Callable[[], Any],
+        key: str | None,
+        handle: _CancelHandle,
+        on_success: Callable[[Any], None],
+    ) -> None:
+        worker = CallWorker(call, secret=key)
+        worker.succeeded.connect(on_success)
+        worker.error.connect(partial(self.pane.show_verdict, False))
         self._test_cancel = handle
         self._test_worker = worker
         self._test_thread = start_in_thread(worker, self._test_thread_finished)
+
+    @Slot(object)
+    def _models_listed(self, names: list[str]) -> None:
+        pane = self.pane
+        if self._tested is None or self._tested[0].url != pane.endpoint().url:
+            pane.verdict.clear()  # listed for another URL
+            return
+        pane.set_models(names)
+        if names:
+            count = f"{len(names):,} model{'s' if len(names) != 1 else ''}"
+            pane.show_verdict(True, f"The server lists {count}: pick one or type another.")
+        else:
+            pane.show_verdict(False, "The server lists no models: type the model name.")
 
     @Slot(object)
     def _test_verdict(self, verdict: Any) -> None:

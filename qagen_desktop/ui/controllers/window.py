@@ -141,6 +141,7 @@ class WindowController(QObject):
         pane.keyCommitted.connect(keys.commit_key)
         pane.apiKeyEdit.textEdited.connect(keys.key_typed)
         pane.testRequested.connect(run.test_connection)
+        pane.modelsRequested.connect(run.connection.list_models)
         pane.chunkCharsChanged.connect(view.context_pane.set_chunk_chars)
         view.pairsSpin.valueChanged.connect(view.context_pane.set_pairs)
         pane.promptEdit.textChanged.connect(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -37,12 +38,14 @@ class EndpointPane(QWidget):
 
     Signals: endpointChanged() (the URL, provider, deployment or api-version was committed),
     keyCommitted() (the key field was committed: Enter or focus left it), testRequested(),
+    modelsRequested() (the server's model list was asked for),
     chunkCharsChanged(int).
     """
 
     endpointChanged = Signal()
     keyCommitted = Signal()
     testRequested = Signal()
+    modelsRequested = Signal()
     chunkCharsChanged = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -55,6 +58,17 @@ class EndpointPane(QWidget):
         self.deploymentEdit = name_widget(QLineEdit(), "deploymentEdit", "Azure deployment")
         self.apiVersionEdit = name_widget(QLineEdit(), "apiVersionEdit", "Azure API version")
         self.modelEdit = name_widget(QLineEdit(), "modelEdit", "Model")
+        # The server's models, offered as the field is typed in; free typing stays.
+        self.modelList = QStringListModel(self)
+        self.modelCompleter = QCompleter(self.modelList, self)
+        self.modelCompleter.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.modelCompleter.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.modelEdit.setCompleter(self.modelCompleter)
+        self.listModelsButton = name_widget(
+            QToolButton(), "listModelsButton", "List the server's models"
+        )
+        self.listModelsButton.setText("List")
+        self.listModelsButton.setToolTip("Ask the server for its models (/v1/models)")
         self.apiKeyEdit = name_widget(QLineEdit(), "apiKeyEdit", "API key")
         self.apiKeyEdit.setEchoMode(QLineEdit.EchoMode.Password)
         self.apiKeyEdit.setPlaceholderText("none for a local server")
@@ -81,6 +95,11 @@ class EndpointPane(QWidget):
         self.keyNoticeLabel.setWordWrap(True)
         self.keyNoticeLabel.hide()
 
+        model_row = QHBoxLayout()
+        model_row.setContentsMargins(0, 0, 0, 0)
+        model_row.addWidget(self.modelEdit, 1)
+        model_row.addWidget(self.listModelsButton)
+
         key_row = QHBoxLayout()
         key_row.setContentsMargins(0, 0, 0, 0)
         key_row.addWidget(self.apiKeyEdit, 1)
@@ -93,7 +112,7 @@ class EndpointPane(QWidget):
         form.addRow("URL", self.endpointEdit)
         form.addRow("Deployment", self.deploymentEdit)
         form.addRow("API version", self.apiVersionEdit)
-        form.addRow("Model", self.modelEdit)
+        form.addRow("Model", model_row)
         form.addRow("API key", key_row)
         form.addRow(self.insecureLabel)
         form.addRow(self.keyNoticeLabel)
@@ -161,6 +180,7 @@ class EndpointPane(QWidget):
         self.apiKeyEdit.editingFinished.connect(self.keyCommitted)
         self.showKeyButton.toggled.connect(self._show_key)
         self.testButton.clicked.connect(self.testRequested)
+        self.listModelsButton.clicked.connect(self.modelsRequested)
         self.resetPromptButton.clicked.connect(
             lambda: self.promptEdit.setPlainText(DEFAULT_TEMPLATE)
         )
@@ -234,10 +254,18 @@ class EndpointPane(QWidget):
         tone = Tone.OK if ok else Tone.ERROR
         self.verdict.show(message, tone, until=self.endpoint_signals())
 
-    def set_testing(self, testing: bool) -> None:
+    def set_testing(self, testing: bool, note: str = "Testing…") -> None:
         self.testButton.setEnabled(not testing)
+        self.listModelsButton.setEnabled(not testing)
         if testing:
-            self.verdict.show("Testing…", Tone.PLAIN)
+            self.verdict.show(note, Tone.PLAIN)
+
+    def set_models(self, names: list[str]) -> None:
+        """Offer ``names`` in the model field, and open the list (the field keeps its text)."""
+        self.modelList.setStringList(names)
+        if names and self.isVisible():
+            self.modelCompleter.setCompletionPrefix("")
+            self.modelCompleter.complete()
 
     def show_key_notice(self, message: str) -> None:
         self.keyNoticeLabel.setText(message)
