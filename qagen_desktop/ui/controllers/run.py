@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSpinBox, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSpinBox, QStatusBar, QWidget
 from shiboken6 import isValid
 
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings
+from qagen_desktop.ui.controllers.again import AskAgain, GenerateAgain, ask_in_message_box
 from qagen_desktop.ui.controllers.connection import ConnectionTester
 from qagen_desktop.ui.controllers.document import DocumentController
 from qagen_desktop.ui.panes.context_pane import ContextPane
@@ -75,6 +76,7 @@ class RunController(QObject):
         store_settings: Callable[[], None],
         save_settings: Callable[[], None],
         show_info: Callable[[str, str], None],
+        ask_again: AskAgain | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,6 +89,9 @@ class RunController(QObject):
         self._show_info = show_info
         self._thread: QThread | None = None
         self._worker: GenerationWorker | None = None
+        if ask_again is None:
+            ask_again = ask_in_message_box(view if isinstance(view, QWidget) else None)
+        self.again = GenerateAgain(document, settings, ask_again)
         self.connection = ConnectionTester(view.endpoint_pane, commit_key=commit_key, parent=self)
         self._pending: list[QAPair] = []
         self._received = 0
@@ -148,6 +153,8 @@ class RunController(QObject):
         except ConfigError as exc:
             self.message.show(str(exc), Tone.ERROR, until=view.endpoint_pane.endpoint_signals())
             return
+        if not self.again.before_run():
+            return
         key = self._commit_key()
         self._store_settings()
         # A copy: the worker reads it while the GUI thread goes on changing its own settings.
@@ -206,6 +213,9 @@ class RunController(QObject):
 
     @Slot(list)
     def _pairs_received(self, pairs: list[QAPair]) -> None:
+        pairs = self.again.keep_new(pairs)
+        if not pairs:
+            return
         # Into the journal at once, at the end where the next refresh will show them: a crash
         # before that refresh loses none of them.
         row = self.document.model.rowCount() + len(self._pending)
@@ -268,12 +278,13 @@ class RunController(QObject):
             return
         if self._received == 0 and result.pairs:
             # An engine that reports pairs only at the end still gets them on screen.
-            self.document.model.append_pairs(list(result.pairs))
+            self.document.model.append_pairs(self.again.keep_new(list(result.pairs)))
         self._usage = result.usage
         self._failed = [outcome for outcome in result.outcomes if counts_as_failure(outcome)]
         self.flush_pending()
         self._show_final_progress(result)
-        got = len(result.pairs)
+        dropped = self.again.dropped
+        got = len(result.pairs) - dropped
         failed = len(self._failed)
         if result.fatal:
             self._run_error(result.fatal)
@@ -288,7 +299,8 @@ class RunController(QObject):
             )
         else:
             self.message.clear()
-            self.view.statusBar().showMessage(f"Done: {got} pairs.", 8000)
+            already = f" ({dropped} already in the table dropped)" if dropped else ""
+            self.view.statusBar().showMessage(f"Done: {got} pairs{already}.", 8000)
         if got and not result.fatal and self._run_endpoint is not None:
             with contextlib.suppress(ConfigError):
                 self.settings.remember_response_mode(self._run_endpoint, result.response_mode)
