@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 from pytestqt.qtbot import QtBot
-from ui_support import OFFSCREEN_NOISE
+from ui_support import OFFSCREEN_NOISE, Dialogs
 
-from qagen_desktop.core.chunking import chunk_text
+from qagen_desktop.core.chunking import allocate_pairs, chunk_text
 from qagen_desktop.core.estimate import (
     CHARS_PER_TOKEN,
     REPLY_TOKENS_PER_PAIR,
     count_sentences,
     estimate_run,
+    first_prompt,
 )
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE, render_prompt
 from qagen_desktop.ui.main_window import MainWindow
@@ -69,3 +70,24 @@ def test_the_context_pane_shows_the_estimate_and_the_warning(
     window.pairsSpin.setValue(2)
     qtbot.waitUntil(lambda: not pane.pairsWarningLabel.isVisible(), timeout=5000)
     assert "2 pairs per chunk" in pane.countLabel.text()
+
+
+def test_the_first_prompt_is_the_one_the_first_request_carries() -> None:
+    chunks = chunk_text(TEXT, 600)
+    shares = allocate_pairs([chunk.content_length for chunk in chunks], 12)
+    expected = render_prompt(DEFAULT_TEMPLATE, chunks[0].text, shares[0])
+    assert first_prompt(TEXT, 12, 600) == expected
+    assert first_prompt("", 12, 600) is None
+
+
+@OFFSCREEN_NOISE
+def test_preview_prompt_shows_the_first_requests_prompt_and_system_message(
+    window: MainWindow, dialogs: Dialogs
+) -> None:
+    window.context_pane.set_text(TEXT)
+    window.pairsSpin.setValue(3)
+    window.endpoint_pane.systemMessageEdit.setPlainText("You write exam questions.")
+    window.context_pane.previewButton.click()
+    [shown] = dialogs.texts("information")
+    assert shown.startswith("System message:\nYou write exam questions.")
+    assert "Part 0." in shown and "Generate " in shown

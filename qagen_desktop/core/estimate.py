@@ -70,3 +70,15 @@ def estimate_run(
         prompt_tokens=round(prompt_chars / CHARS_PER_TOKEN),
         completion_tokens=pairs * REPLY_TOKENS_PER_PAIR,
     )
+
+
+def first_prompt(
+    text: str, total_pairs: int, chunk_chars: int, template: str = DEFAULT_TEMPLATE
+) -> str | None:
+    """The exact prompt the run's first request will carry (its first chunk with pairs)."""
+    chunks = chunk_text(text, chunk_chars) if text.strip() else []
+    shares = allocate_pairs([chunk.content_length for chunk in chunks], total_pairs)
+    for chunk, share in zip(chunks, shares, strict=True):
+        if share > 0:
+            return render_prompt(template, chunk.text, share)
+    return None

@@ -144,6 +144,7 @@ class WindowController(QObject):
         pane.modelsRequested.connect(run.connection.list_models)
         pane.chunkCharsChanged.connect(view.context_pane.set_chunk_chars)
         view.pairsSpin.valueChanged.connect(view.context_pane.set_pairs)
+        view.context_pane.previewRequested.connect(self.preview_prompt)
         pane.promptEdit.textChanged.connect(
             lambda: view.context_pane.set_template(pane.promptEdit.toPlainText())
         )
@@ -259,6 +260,17 @@ class WindowController(QObject):
             self.view.results_pane.edit_row(empty[0], ANSWER)
             return False
         return self.document.save_as() if ask_path else self.document.save()
+
+    @Slot()
+    def preview_prompt(self) -> None:
+        """The exact prompt of the run's first request, before any request is sent."""
+        prompt = self.view.context_pane.first_prompt()
+        if prompt is None:
+            self.dialogs.inform("Prompt preview", "There is no text yet: nothing to send.")
+            return
+        system = self.view.endpoint_pane.systemMessageEdit.toPlainText().strip()
+        shown = f"System message:\n{system}\n\nUser message:\n{prompt}" if system else prompt
+        self.dialogs.inform("The first request's prompt", shown)
 
     @Slot()
     def show_about(self) -> None:

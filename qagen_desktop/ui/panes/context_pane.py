@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QTextCursor
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
 from qagen_desktop.ui.theme import Tone, paint_tone
@@ -58,7 +58,12 @@ class ContextEdit(QPlainTextEdit):
 
 
 class ContextPane(QWidget):
-    """The context editor and a live count of characters, chunks, pairs per chunk and tokens."""
+    """The context editor and a live count of characters, chunks, pairs per chunk and tokens.
+
+    Signals: previewRequested() (show the first request's exact prompt).
+    """
+
+    previewRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +91,18 @@ class ContextPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.contextEdit, 1)
-        layout.addWidget(self.countLabel)
+        self.previewButton = name_widget(
+            QToolButton(), "previewPromptButton", "Preview the first prompt"
+        )
+        self.previewButton.setText("Preview prompt")
+        self.previewButton.setAutoRaise(True)
+        self.previewButton.setToolTip("The exact prompt the first request will send")
+        self.previewButton.clicked.connect(self.previewRequested)
+        count_row = QHBoxLayout()
+        count_row.setContentsMargins(0, 0, 0, 0)
+        count_row.addWidget(self.countLabel, 1)
+        count_row.addWidget(self.previewButton)
+        layout.addLayout(count_row)
         layout.addWidget(self.pairsWarningLabel)
 
         self.contextEdit.textChanged.connect(self._timer.start)
@@ -123,6 +139,12 @@ class ContextPane(QWidget):
     def set_template(self, template: str) -> None:
         self._template = template
         self._timer.start()
+
+    def first_prompt(self) -> str | None:
+        """The first request's prompt as the text, pairs, chunk size and template stand now."""
+        from qagen_desktop.core.estimate import first_prompt
+
+        return first_prompt(self.text(), self._pairs, self._chunk_chars, self._template)
 
     def update_count(self) -> None:
         self._timer.stop()
