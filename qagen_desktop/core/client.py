@@ -12,9 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import ssl
-import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -23,12 +21,20 @@ from httpx_sse import EventSource, SSEError
 
 from qagen_desktop import __version__
 from qagen_desktop.core.endpoint import Endpoint, is_loopback
-from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError, redact
+from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError
+from qagen_desktop.core.server_answers import (
+    about_model,
+    error_code,
+    is_web_page,
+    not_found_message,
+    retry_after_seconds,
+    server_text,
+    web_page_message,
+)
 
 USER_AGENT = f"qagen-desktop/{__version__}"
 # Statuses worth trying again: the server may answer the same request later.
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-_SERVER_TEXT_LIMIT = 200
 
 
 @dataclass
@@ -180,7 +186,7 @@ async def _read_events(
             if not isinstance(payload, dict):
                 continue
             if payload.get("error"):
-                text = _server_text(json.dumps(payload), api_key)
+                text = server_text(json.dumps(payload), api_key)
                 raise ChatError(
                     f"The server failed while answering: {text}",
                     kind=ErrorKind.SERVER,
@@ -216,7 +222,7 @@ def _read_completion(text: str, api_key: str | None = None) -> ChatReply:
         return ChatReply(text, None, None)
     if isinstance(payload, dict) and payload.get("error") and not payload.get("choices"):
         # Some proxies answer 200 with an error object.
-        said = _server_text(text, api_key)
+        said = server_text(text, api_key)
         raise ChatError(
             f"The server failed while answering: {said}",
             kind=ErrorKind.SERVER,
@@ -255,8 +261,8 @@ def error_for_response(
     status = response.status_code
     page = is_web_page(response)
     # A web page's words are markup, not a message: never shown.
-    text = "" if page else _server_text(response.text, api_key)
-    code = None if page else _error_code(response.text)
+    text = "" if page else server_text(response.text, api_key)
+    code = None if page else error_code(response.text)
     said = f" The server said: {text}" if text else ""
     if 300 <= status < 400:
         location = response.headers.get("location", "")
@@ -292,7 +298,7 @@ def error_for_response(
             status=status,
         )
     if status == 404:
-        if _about_model(text, code):
+        if about_model(text, code):
             return ChatError(
                 f"The model {endpoint.model!r} was not found (404): check the model name.{said}",
                 kind=ErrorKind.NOT_FOUND,
@@ -300,7 +306,7 @@ def error_for_response(
                 server_text=text,
             )
         return ChatError(
-            _not_found_message(endpoint, str(response.request.url)),
+            not_found_message(endpoint, str(response.request.url)),
             kind=ErrorKind.NOT_FOUND,
             status=status,
             server_text=text,
@@ -449,108 +455,6 @@ def _is_tls_failure(exc: BaseException, detail: str) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return "ssl" in detail and ("certificate" in detail or "handshake" in detail)
-
-
-def is_web_page(response: httpx.Response) -> bool:
-    """True when the body is an HTML page (a web server or a proxy), not an API's JSON."""
-    if "html" in response.headers.get("content-type", "").lower():
-        return True
-    start = response.text[:200].lstrip().lower()
-    return start.startswith(("<!doctype html", "<html"))
-
-
-def web_page_message(url: str) -> str:
-    """One line for a URL where a web page answers instead of a chat-completions API."""
-    parts = urlsplit(url)
-    where = f"{parts.scheme}://{parts.netloc}/..." if parts.netloc else "The URL"
-    return (
-        f"{where} answered with a web page, not a chat-completions API: check the endpoint "
-        "URL (it usually ends in /v1 or /v1/chat/completions)."
-    )
-
-
-def _not_found_message(endpoint: Endpoint, url: str) -> str:
-    """A 404 that is not about the model: say the likely fix for this kind of endpoint."""
-    if endpoint.provider == "azure":
-        return "Not found (404): check the URL, the deployment name and the api-version."
-    path = urlsplit(url).path
-    if "/v1/" not in path + "/":
-        parts = urlsplit(url)
-        suggested = f"{parts.scheme}://{parts.netloc}/v1/chat/completions"
-        return (
-            f"Not found (404): the URL may be missing /v1 (try {suggested}); "
-            "else check the model name."
-        )
-    return "Not found (404): check the endpoint URL and the model name."
-
-
-def _about_model(text: str, code: str | None) -> bool:
-    lowered = text.lower()
-    if code in ("model_not_found",):
-        return True
-    return "model" in lowered and "deployment" not in lowered
-
-
-def _error_code(body: str) -> str | None:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return None
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(error, dict):
-        code = error.get("code")
-        inner = error.get("innererror")
-        if isinstance(inner, dict) and inner.get("code") == "ResponsibleAIPolicyViolation":
-            return "content_filter"
-        return str(code) if code is not None else None
-    return None
-
-
-def _server_text(body: str, api_key: str | None) -> str:
-    """What the server said, on one line, short and without the key."""
-    text = body
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        payload = None
-    if isinstance(payload, dict):
-        error = payload.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            text = str(error["message"])
-        elif isinstance(error, str):
-            text = error
-        elif isinstance(payload.get("message"), str):
-            text = payload["message"]
-        elif isinstance(payload.get("detail"), str):
-            text = payload["detail"]
-    text = " ".join(redact(text, api_key).split())
-    if len(text) > _SERVER_TEXT_LIMIT:
-        text = text[: _SERVER_TEXT_LIMIT - 1] + "…"
-    return text
-
-
-def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """The wait a server asks for: ``retry-after-ms``, else ``retry-after`` (seconds or date)."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 # -- "Test connection" -----------------------------------------------------------------------

@@ -18,11 +18,10 @@ from qagen_desktop.core.client import (
     _use_environment,
     error_for_exception,
     error_for_response,
-    is_web_page,
-    web_page_message,
 )
 from qagen_desktop.core.endpoint import CHAT_PATH, Endpoint
 from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError
+from qagen_desktop.core.server_answers import is_web_page, web_page_message
 
 MODELS_PATH = "/models"
 
