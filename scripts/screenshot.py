@@ -1,6 +1,7 @@
-"""Make docs/screenshot.png: the real window under Xvfb, filled with a realistic example.
+"""Make docs/screenshot.png and docs/screenshot-dark.png: the real window under Xvfb, filled
+with a realistic example, in a light and in a dark palette.
 
-    .venv/bin/python scripts/screenshot.py [--out docs/screenshot.png]
+    .venv/bin/python scripts/screenshot.py [--theme light|dark|both] [--out FILE]
 
 Starts its own Xvfb (Debian: apt-get install xvfb), runs the window with Qt's xcb platform in
 temporary user folders (nothing of yours is read or written) and grabs it with QScreen.grabWindow.
@@ -109,7 +110,15 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     return xvfb, f":{number}"
 
 
-def capture(out: Path) -> None:
+THEMES = ("light", "dark")
+
+
+def default_out(theme: str) -> Path:
+    name = "screenshot.png" if theme == "light" else f"screenshot-{theme}.png"
+    return ROOT / "docs" / name
+
+
+def capture(out: Path, theme: str) -> None:
     """Runs inside Xvfb: builds the window, fills it, grabs it."""
     from PySide6.QtCore import QTimer
 
@@ -117,15 +126,20 @@ def capture(out: Path) -> None:
     from qagen_desktop.core.records import QAPair
     from qagen_desktop.ui.app import make_application
     from qagen_desktop.ui.main_window import MainWindow
+    from qagen_desktop.ui.theme import dark_palette
 
     app = make_application(sys.argv[:1])
+    # Fusion in both: the same widgets, only the palette differs (as a desktop's theme would).
+    app.setStyle("Fusion")
+    if theme == "dark":
+        app.setPalette(dark_palette())
     window = MainWindow()
     window.resize(*SIZE)
     window.move(40, 40)
     pane = window.endpoint_pane
     pane.endpointEdit.setText("http://localhost:11434/v1")
     pane.modelEdit.setText("llama3.1:8b")
-    pane.show_verdict(True, "Connected: URL, key and model work (llama3.1:8b).")
+    pane.show_verdict(True, "Connected: llama3.1:8b answered.")
     pane.advancedToggle.setChecked(True)
     pane.chunkCharsSpin.setValue(CHUNK_CHARS)
     window.context_pane.set_text(CONTEXT)
@@ -162,27 +176,34 @@ def capture(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--theme", choices=(*THEMES, "both"), default="both")
+    parser.add_argument("--out", type=Path, help="with one theme: the file to write")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    themes = THEMES if args.theme == "both" else (args.theme,)
+    if args.out is not None and len(themes) > 1:
+        parser.error("--out needs one --theme")
     if args.inside:
-        capture(args.out.resolve())
+        capture(args.out.resolve(), args.theme)
         return
     xvfb, display = start_xvfb()
     try:
-        with tempfile.TemporaryDirectory(prefix="qagen-shot-") as home:
-            env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-            for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-                env[f"XDG_{name}_HOME"] = str(Path(home) / name.lower())
-            env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-            for name in ("API_ENDPOINT", "API_KEY", "MODEL"):
-                env.pop(name, None)
-            subprocess.run(
-                [sys.executable, __file__, "--inside", "--out", str(args.out.resolve())],
-                env=env,
-                check=True,
-                timeout=60,
-            )
+        for theme in themes:
+            out = (args.out or default_out(theme)).resolve()
+            # Each theme in a fresh process with fresh user folders: nothing carries over.
+            with tempfile.TemporaryDirectory(prefix="qagen-shot-") as home:
+                env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+                for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+                    env[f"XDG_{name}_HOME"] = str(Path(home) / name.lower())
+                env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+                for name in ("API_ENDPOINT", "API_KEY", "MODEL"):
+                    env.pop(name, None)
+                subprocess.run(
+                    [sys.executable, __file__, "--inside", "--theme", theme, "--out", str(out)],
+                    env=env,
+                    check=True,
+                    timeout=60,
+                )
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)

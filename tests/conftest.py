@@ -113,6 +113,7 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     monkeypatch.setattr(QMessageBox, "question", answers.question)
     monkeypatch.setattr(QMessageBox, "warning", answers.warning)
     monkeypatch.setattr(QMessageBox, "information", answers.information)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: answers.exec_box(box))
     return answers
 
 

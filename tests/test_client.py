@@ -118,7 +118,8 @@ def test_a_page_that_is_not_an_api_is_recognised() -> None:
         Endpoint(url="http://web.test/"), None, transport=httpx.MockTransport(handler)
     )
     assert not verdict.ok
-    assert "not like a chat-completions endpoint" in verdict.message
+    assert verdict.message.startswith("http://web.test/... answered with a web page")
+    assert "<" not in verdict.message
 
 
 def test_a_malformed_url_is_reported_without_a_request() -> None:

@@ -61,14 +61,15 @@ def test_forbidden_says_so(server: FakeLLMServer, ctx: Path, tmp_path: Path) -> 
     assert server.request_count == 1, "a 403 is not retried"
 
 
-def test_not_found_names_url_deployment_and_api_version(
+def test_not_found_on_an_openai_url_names_url_and_model_not_azure_words(
     server: FakeLLMServer, ctx: Path, tmp_path: Path
 ) -> None:
     server.script = _always(Reply(kind="status", status=404))
     done = run_qagen(["generate", str(ctx), "--endpoint", server.url], cwd=tmp_path)
     line = assert_plain_failure(done, 1)
-    for word in ("URL", "deployment", "api-version"):
+    for word in ("URL", "model"):
         assert word.lower() in line.lower()
+    assert "deployment" not in line and "api-version" not in line
 
 
 def test_connection_refused_says_so(ctx: Path, tmp_path: Path) -> None:

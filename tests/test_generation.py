@@ -242,7 +242,10 @@ def test_an_exhausted_quota_stops_the_run_without_sleeping() -> None:
 
 def test_server_errors_are_retried_with_growing_backoff() -> None:
     sleeps = Sleeps()
-    failing = {n: Reply(kind="status", status=500 + n) for n in (1, 2, 3)}
+    # 501 is left out: "not implemented" is not retried.
+    failing = {
+        n: Reply(kind="status", status=status) for n, status in ((1, 500), (2, 502), (3, 503))
+    }
     with FakeLLMServer(script=lambda n, body: failing.get(n)) as server:
         result = generate(server, sleep=sleeps, total_pairs=1, max_retries=3)
     assert_complete(result, 1)
@@ -280,12 +283,10 @@ def test_a_rejected_key_says_to_check_the_key() -> None:
     assert result.fatal == "The server rejected the API key (401): check the key."
 
 
-def test_a_wrong_deployment_says_to_check_url_deployment_and_api_version() -> None:
+def test_a_404_on_an_openai_url_says_to_check_the_url_and_the_model() -> None:
     with FakeLLMServer(script=lambda n, body: Reply(kind="status", status=404)) as server:
         result = generate(server, total_pairs=5)
-    assert (
-        result.fatal == "Not found (404): check the URL, the deployment name and the api-version."
-    )
+    assert result.fatal == "Not found (404): check the endpoint URL and the model name."
 
 
 def test_an_unknown_model_says_to_check_the_model_name() -> None:

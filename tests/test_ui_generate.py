@@ -171,7 +171,7 @@ def test_cancel_keeps_the_pairs_that_arrived(
     assert 0 < kept < 40
     message = child(window, QLabel, "runMessageLabel")
     assert isinstance(message, QLabel)
-    assert f"kept the {kept} pairs" in message.text()
+    assert message.text() == f"Cancelled: kept {kept} pairs."
     assert not cancel.isEnabled()
 
 

@@ -47,6 +47,8 @@ class Dialogs:
         # Answers for the next questions, in order; ``answer`` once they are used up.
         self.answers: list[QMessageBox.StandardButton] = []
         self.shown: list[tuple[str, str, str]] = []
+        # Button texts to click in the next hand-built message boxes (see ``exec_box``).
+        self.box_answers: list[str] = []
 
     def question(self, _parent: Any, title: str, text: str, *args: Any) -> Any:
         self.shown.append(("question", title, text))
@@ -59,6 +61,22 @@ class Dialogs:
     def information(self, _parent: Any, title: str, text: str, *args: Any) -> Any:
         self.shown.append(("information", title, text))
         return QMessageBox.StandardButton.Ok
+
+    def exec_box(self, box: QMessageBox) -> int:
+        """Answers a message box built by hand (custom buttons): the button whose text is next
+        in ``box_answers`` (" +remember" ticks its check box first), else its default button."""
+        self.shown.append(("box", box.windowTitle(), box.text()))
+        wanted = self.box_answers.pop(0) if self.box_answers else None
+        if wanted is not None and wanted.endswith(" +remember") and box.checkBox() is not None:
+            wanted = wanted.removesuffix(" +remember")
+            box.checkBox().setChecked(True)  # type: ignore[union-attr]
+        chosen = box.defaultButton()
+        for button in box.buttons():
+            if wanted is not None and button.text() == wanted:
+                chosen = button
+        if chosen is not None:
+            chosen.click()
+        return 0
 
     def texts(self, kind: str | None = None) -> list[str]:
         return [text for k, _title, text in self.shown if kind in (None, k)]

@@ -12,10 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import ssl
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,13 +22,21 @@ from httpx_sse import EventSource, SSEError
 
 from qagen_desktop import __version__
 from qagen_desktop.core.endpoint import Endpoint, is_loopback
-from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError, redact
+from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError
+from qagen_desktop.core.server_answers import (
+    about_model,
+    error_code,
+    is_web_page,
+    not_found_message,
+    retry_after_seconds,
+    server_text,
+    web_page_message,
+)
 from qagen_desktop.core.serverinfo import ContextOverflow, context_overflow
 
 USER_AGENT = f"qagen-desktop/{__version__}"
 # Statuses worth trying again: the server may answer the same request later.
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-_SERVER_TEXT_LIMIT = 200
 # How long an idle connection is kept for the next request. Below the 5 s after which llama.cpp
 # (cpp-httplib), uvicorn (vLLM) and Node close one: a request sent on a connection the server is
 # closing at that moment gets no answer at all.
@@ -281,7 +287,7 @@ def _stream_error(payload: dict[str, Any], api_key: str | None) -> ChatError:
     """An error event inside a stream (llama.cpp, vLLM and OpenAI send ``{"error": {...}}`` as a
     data event), in the server's own words."""
     raw = json.dumps(payload)
-    text = _server_text(raw, api_key)
+    text = server_text(raw, api_key)
     overflow = context_overflow(None, raw)
     error = payload.get("error")
     code = error.get("code") if isinstance(error, dict) else None
@@ -316,7 +322,7 @@ def _read_completion(text: str, api_key: str | None = None) -> ChatReply:
         return ChatReply(text, None, None)
     if isinstance(payload, dict) and payload.get("error") and not payload.get("choices"):
         # Some proxies answer 200 with an error object.
-        said = _server_text(text, api_key)
+        said = server_text(text, api_key)
         raise ChatError(
             f"The server failed while answering: {said}",
             kind=ErrorKind.SERVER,
@@ -353,8 +359,10 @@ def error_for_response(
 ) -> ChatError:
     """A plain message for a failed HTTP status (the response body already read)."""
     status = response.status_code
-    text = _server_text(response.text, api_key)
-    code = _error_code(response.text)
+    page = is_web_page(response)
+    # A web page's words are markup, not a message: never shown.
+    text = "" if page else server_text(response.text, api_key)
+    code = None if page else error_code(response.text)
     said = f" The server said: {text}" if text else ""
     if 300 <= status < 400:
         location = response.headers.get("location", "")
@@ -382,8 +390,15 @@ def error_for_response(
             status=status,
             server_text=text,
         )
+    if page and status not in RETRY_STATUSES:
+        # An ordinary web server (a 404 page, "501 Unsupported method") at the URL.
+        return ChatError(
+            web_page_message(str(response.request.url)),
+            kind=ErrorKind.NOT_FOUND,
+            status=status,
+        )
     if status == 404:
-        if _about_model(text, code):
+        if about_model(text, code):
             return ChatError(
                 f"The model {endpoint.model!r} was not found (404): check the model name.{said}",
                 kind=ErrorKind.NOT_FOUND,
@@ -391,7 +406,16 @@ def error_for_response(
                 server_text=text,
             )
         return ChatError(
-            "Not found (404): check the URL, the deployment name and the api-version.",
+            not_found_message(endpoint, str(response.request.url)),
+            kind=ErrorKind.NOT_FOUND,
+            status=status,
+            server_text=text,
+        )
+    if status == 501:
+        # "Not implemented" does not get better by asking again.
+        return ChatError(
+            f"The server does not take chat requests at this URL (HTTP 501): check the "
+            f"endpoint URL.{said}",
             kind=ErrorKind.NOT_FOUND,
             status=status,
             server_text=text,
@@ -536,75 +560,6 @@ def _is_tls_failure(exc: BaseException, detail: str) -> bool:
     return "ssl" in detail and ("certificate" in detail or "handshake" in detail)
 
 
-def _about_model(text: str, code: str | None) -> bool:
-    lowered = text.lower()
-    if code in ("model_not_found",):
-        return True
-    return "model" in lowered and "deployment" not in lowered
-
-
-def _error_code(body: str) -> str | None:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return None
-    error = payload.get("error") if isinstance(payload, dict) else None
-    if isinstance(error, dict):
-        code = error.get("code")
-        inner = error.get("innererror")
-        if isinstance(inner, dict) and inner.get("code") == "ResponsibleAIPolicyViolation":
-            return "content_filter"
-        return str(code) if code is not None else None
-    return None
-
-
-def _server_text(body: str, api_key: str | None) -> str:
-    """What the server said, on one line, short and without the key."""
-    text = body
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        payload = None
-    if isinstance(payload, dict):
-        error = payload.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            text = str(error["message"])
-        elif isinstance(error, str):
-            text = error
-        elif isinstance(payload.get("message"), str):
-            text = payload["message"]
-        elif isinstance(payload.get("detail"), str):
-            text = payload["detail"]
-    text = " ".join(redact(text, api_key).split())
-    if len(text) > _SERVER_TEXT_LIMIT:
-        text = text[: _SERVER_TEXT_LIMIT - 1] + "…"
-    return text
-
-
-def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """The wait a server asks for: ``retry-after-ms``, else ``retry-after`` (seconds or date)."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
 # -- "Test connection" -----------------------------------------------------------------------
 
 
@@ -667,6 +622,8 @@ def check_connection(
         payload = response.json()
     except ValueError:
         payload = None
+    if is_web_page(response):
+        return ConnectionVerdict(False, web_page_message(url))
     if not isinstance(payload, dict) or "choices" not in payload:
         return ConnectionVerdict(
             False,

@@ -38,3 +38,8 @@ def unsaved_dir() -> Path:
 def recovery_dir() -> Path:
     """Where the recovery journal lives between a crash and the next start."""
     return data_dir() / "recovery"
+
+
+def draft_file() -> Path:
+    """The context editor's text between sessions (never in the settings file)."""
+    return data_dir() / "draft" / "context.txt"

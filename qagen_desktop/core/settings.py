@@ -60,6 +60,8 @@ class Settings:
     export_format: str = "qa"
     include_context: bool = False
     selected_only: bool = False
+    # A second Generate with pairs in the table: "ask", or the remembered "replace" / "add".
+    generate_again: str = "ask"
 
     # Endpoint key_id -> the structured-output mode that server accepted last time.
     response_modes: dict[str, str] = field(default_factory=dict)
@@ -112,6 +114,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "export_format": str,
     "include_context": bool,
     "selected_only": bool,
+    "generate_again": str,
     "response_modes": dict,
     "recent_files": list,
     "window": dict,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -29,8 +29,22 @@ from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.passage_preview import PassagePreview
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.panes.sources_pane import SourcesPane
+from qagen_desktop.ui.panes.table_hint import EmptyTableHint
 from qagen_desktop.ui.table.results_model import ResultsModel
+from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
+
+# The first window: this size where the screen has room, else this share of the screen.
+DEFAULT_SIZE = QSize(1280, 820)
+SCREEN_SHARE = 0.9
+
+
+def first_window_size(available: QSize) -> QSize:
+    """``DEFAULT_SIZE``, shrunk to ``SCREEN_SHARE`` of the available screen where it is smaller."""
+    return QSize(
+        min(DEFAULT_SIZE.width(), int(available.width() * SCREEN_SHARE)),
+        min(DEFAULT_SIZE.height(), int(available.height() * SCREEN_SHARE)),
+    )
 
 
 class MainView(QMainWindow):
@@ -55,6 +69,7 @@ class MainView(QMainWindow):
         self.sources_pane = SourcesPane()
         self.results_pane = ResultsPane(self.model)
         self.passage_preview = PassagePreview()
+        self.empty_hint = EmptyTableHint(self.results_pane.table)
         self._build_run_bar()
         self._build_layout()
         self._build_actions()
@@ -131,10 +146,27 @@ class MainView(QMainWindow):
         self.mainSplitter.addWidget(self.workSplitter)
         self.mainSplitter.setStretchFactor(0, 0)
         self.mainSplitter.setStretchFactor(1, 1)
-        self.mainSplitter.setSizes([360, 900])
         self.mainSplitter.setContentsMargins(8, 8, 8, 0)
         self.setCentralWidget(self.mainSplitter)
-        self.resize(1280, 820)
+        self.fit_to_screen()
+
+    def available_geometry(self) -> QRect:
+        """The screen's room for windows (without task bars and docks), in logical pixels."""
+        screen = self.screen()
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 820)
+
+    def fit_to_screen(self) -> None:
+        """Size the window for its screen and centre it there (a first start, or a saved
+        geometry from a larger screen)."""
+        available = self.available_geometry()
+        size = first_window_size(available.size())
+        self.resize(size)
+        # Whatever the minimum size made of it: centred on the screen, never above its top.
+        frame = QRect(0, 0, self.width(), self.height())
+        frame.moveCenter(available.center())
+        self.move(max(frame.left(), available.left()), max(frame.top(), available.top()))
+        left = min(360, size.width() // 3)
+        self.mainSplitter.setSizes([left, size.width() - left])
 
     @staticmethod
     def _split(name: str, orientation: Qt.Orientation, panes: tuple[QWidget, QWidget]) -> QSplitter:
@@ -159,22 +191,23 @@ class MainView(QMainWindow):
     def _build_actions(self) -> None:
         # Ctrl+L adds files to the Sources list (the pane's action); loading a text file into
         # the editor keeps its menu entry, without a shortcut.
-        self.actionLoadContext = self._action("actionLoadContext", "Load Text into &Editor…")
-        self.actionOpen = self._action("actionOpen", "&Open Dataset…", "Ctrl+O")
+        self.actionLoadContext = self._action("actionLoadContext", "Load text into &editor…")
+        self.actionOpen = self._action("actionOpen", "&Open dataset…", "Ctrl+O")
         self.actionSave = self._action("actionSave", "&Save", "Ctrl+S")
-        self.actionSaveAs = self._action("actionSaveAs", "Save &As…", "Ctrl+Shift+S")
+        self.actionSaveAs = self._action("actionSaveAs", "Save &as…", "Ctrl+Shift+S")
         self.actionQuit = self._action("actionQuit", "&Quit", "Ctrl+Q")
         self.actionGenerate = self._action("actionGenerate", "&Generate", "Ctrl+Return")
         self.actionGenerate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.actionCancel = self._action("actionCancel", "&Cancel", "Esc")
         self.actionCancel.setEnabled(False)
-        self.actionTestConnection = self._action("actionTestConnection", "&Test Connection")
-        self.actionAddRow = self._action("actionAddRow", "&Add Row", "Ctrl+Shift+N")
-        self.actionDeleteRows = self._action("actionDeleteRows", "&Delete Rows", "Del")
+        self.actionTestConnection = self._action("actionTestConnection", "&Test connection")
+        self.actionAddRow = self._action("actionAddRow", "&Add row", "Ctrl+Shift+N")
+        self.actionDeleteRows = self._action("actionDeleteRows", "&Delete rows", "Del")
         # Del deletes rows only where the table has focus; elsewhere it deletes characters.
         self.actionDeleteRows.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.results_pane.table.addAction(self.actionDeleteRows)
-        self.actionClearResults = self._action("actionClearResults", "C&lear Results")
+        self.actionClearResults = self._action("actionClearResults", "C&lear results")
+        self.actionAbout = self._action("actionAbout", f"&About {APP_NAME}")
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -183,7 +216,7 @@ class MainView(QMainWindow):
         file_menu.addAction(self.actionLoadContext)
         file_menu.addSeparator()
         file_menu.addAction(self.actionOpen)
-        self.recentMenu = file_menu.addMenu("Open &Recent")
+        self.recentMenu = file_menu.addMenu("Open &recent")
         self.recentMenu.setObjectName("recentMenu")
         file_menu.addAction(self.actionSave)
         file_menu.addAction(self.actionSaveAs)
@@ -195,6 +228,8 @@ class MainView(QMainWindow):
         run_menu.addAction(self.actionCancel)
         run_menu.addSeparator()
         run_menu.addAction(self.actionTestConnection)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.actionAbout)
 
         self.actionQuit.triggered.connect(self.close)
 
@@ -254,7 +289,10 @@ class MainView(QMainWindow):
         )
         self.failedButton.setFlat(True)
         self.failedButton.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.failedButton.setStyleSheet("color: #b3261e; text-decoration: underline;")
+        paint_tone(self.failedButton, Tone.ERROR)
+        underlined = self.failedButton.font()
+        underlined.setUnderline(True)
+        self.failedButton.setFont(underlined)
         self.failedButton.hide()
         # Room for the longest usual text: a count that grows does not re-layout the window.
         metrics = self.fontMetrics()
@@ -271,8 +309,10 @@ class MainView(QMainWindow):
     def restore_layout(self, settings: Settings) -> None:
         """Geometry and splitter positions as the settings file kept them."""
         saved = settings.window
+        geometry = saved.get("geometry")
+        if isinstance(geometry, str) and geometry and self._fits(saved.get("size")):
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         for key, restore in (
-            ("geometry", self.restoreGeometry),
             ("state", self.restoreState),
             ("main_splitter", self.mainSplitter.restoreState),
             ("work_splitter", self.workSplitter.restoreState),
@@ -283,6 +323,19 @@ class MainView(QMainWindow):
             if isinstance(value, str) and value:
                 restore(QByteArray.fromBase64(value.encode("ascii")))
 
+    def _fits(self, size: object) -> bool:
+        """Whether a saved window size ("1280x820") fits this screen. restoreGeometry alone would
+        stretch a window from a larger screen to this one's edges; the first start's size is
+        better."""
+        if not isinstance(size, str):
+            return True  # saved before sizes were kept: restoreGeometry keeps it on the screen
+        try:
+            width, height = (int(part) for part in size.split("x"))
+        except ValueError:
+            return True
+        available = self.available_geometry()
+        return width <= available.width() and height <= available.height()
+
     def layout_state(self) -> dict[str, str]:
         """Geometry and splitter positions as base64 text for the settings file."""
 
@@ -291,6 +344,7 @@ class MainView(QMainWindow):
 
         return {
             "geometry": encoded(self.saveGeometry()),
+            "size": f"{self.width()}x{self.height()}",
             "state": encoded(self.saveState()),
             "main_splitter": encoded(self.mainSplitter.saveState()),
             "work_splitter": encoded(self.workSplitter.saveState()),

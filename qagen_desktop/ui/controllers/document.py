@@ -19,6 +19,7 @@ from PySide6.QtGui import QUndoStack
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.journal import FileRef, Journal
 from qagen_desktop.core.records import PairStatus, QAPair
+from qagen_desktop.core.settings import FORMATS
 from qagen_desktop.ui.table.edit_commands import (
     EditCellCommand,
     InsertRowsCommand,
@@ -296,11 +297,7 @@ class DocumentController(QObject):
         return self.write(self.current_path, whole=whole)
 
     def save_as(self, *, whole: bool = False) -> bool:
-        suggested = (
-            str(self.current_path)
-            if self.current_path
-            else str(Path(self.dialog_folder()) / "qa.jsonl")
-        )
+        suggested = str(self._suggested_path())
         chosen = self._dialogs.ask_save_path(suggested)
         if not chosen:
             return False
@@ -308,6 +305,16 @@ class DocumentController(QObject):
         if not target.suffix:
             target = target.with_suffix(".jsonl")
         return self.write(target, whole=whole)
+
+    def _suggested_path(self) -> Path:
+        """The current file; else (or where its name was only a format's) FORMAT.jsonl."""
+        name = f"{self._export_options().format}.jsonl"
+        current = self.current_path
+        if current is None:
+            return Path(self.dialog_folder()) / name
+        if current.stem in FORMATS:
+            return current.with_name(name)
+        return current
 
     def write(self, path: Path, *, whole: bool = False) -> bool:
         """Save the pairs (or only the selected ones) in the chosen format, atomically."""

@@ -10,27 +10,30 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import threading
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSpinBox, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSpinBox, QStatusBar, QWidget
 from shiboken6 import isValid
 
 from qagen_desktop.core.endpoint import Endpoint
-from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings
+from qagen_desktop.ui.controllers.again import AskAgain, GenerateAgain, ask_in_message_box
+from qagen_desktop.ui.controllers.connection import ConnectionTester
 from qagen_desktop.ui.controllers.document import DocumentController
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.panes.sources_pane import SourcesPane
-from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_thread
+from qagen_desktop.ui.status import BoundMessage
+from qagen_desktop.ui.theme import Tone
+from qagen_desktop.ui.worker import GenerationWorker, start_in_thread
 
 if TYPE_CHECKING:
     from qagen_desktop.core.generation import ChunkOutcome, RunConfig, RunResult, Usage
@@ -38,30 +41,7 @@ if TYPE_CHECKING:
 
 # What the worker reports is shown this often: one table update and repaint per refresh.
 FLUSH_INTERVAL_MS = 100
-TEST_TIMEOUT_CAP = 30.0  # seconds: a connection test answers quickly or says why not
-
-
-class _CancelHandle:
-    """Lets the GUI thread cancel a request whose transport the worker thread makes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._target: Callable[[], None] | None = None
-        self.cancelled = False
-
-    def attach(self, cancel: Callable[[], None]) -> None:
-        with self._lock:
-            self._target = cancel
-            cancelled = self.cancelled
-        if cancelled:
-            cancel()
-
-    def cancel(self) -> None:
-        with self._lock:
-            self.cancelled = True
-            target = self._target
-        if target is not None:
-            target()
+PROGRESS_FORMAT = "%v of %m chunks"
 
 
 class RunView(Protocol):
@@ -98,6 +78,7 @@ class RunController(QObject):
         store_settings: Callable[[], None],
         save_settings: Callable[[], None],
         show_info: Callable[[str, str], None],
+        ask_again: AskAgain | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -110,9 +91,10 @@ class RunController(QObject):
         self._show_info = show_info
         self._thread: QThread | None = None
         self._worker: GenerationWorker | None = None
-        self._test_thread: QThread | None = None
-        self._test_worker: CallWorker | None = None
-        self._test_cancel: _CancelHandle | None = None
+        if ask_again is None:
+            ask_again = ask_in_message_box(view if isinstance(view, QWidget) else None)
+        self.again = GenerateAgain(document, settings, ask_again)
+        self.connection = ConnectionTester(view.endpoint_pane, commit_key=commit_key, parent=self)
         self._pending: list[QAPair] = []
         self._received = 0
         self._failed: list[ChunkOutcome] = []
@@ -122,6 +104,9 @@ class RunController(QObject):
         self._run_started = 0.0
         self._run_endpoint: Endpoint | None = None
         self._left_out = ""
+        label = view.results_pane.messageLabel
+        label.setContentsMargins(4, 4, 4, 4)
+        self.message = BoundMessage(label, parent=self)
 
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -160,24 +145,30 @@ class RunController(QObject):
         sources_pane = view.sources_pane
         sources_pane.set_pasted_text(view.context_pane.text())
         if sources_pane.is_busy():
-            self._show_message(
+            self.message.show(
                 "The Sources list is still reading files: generate once every file shows its "
-                "counts (or remove the ones still reading)."
+                "counts (or remove the ones still reading).",
+                Tone.ERROR,
+                until=[sources_pane.sourcesChanged],
             )
             return
         sources = sources_pane.sources()
         if not sources:
-            self._show_message(
+            failures = sources_pane.failures()
+            self.message.show(
                 "There is no text yet: paste or type it in the context editor, or add files to "
-                "the Sources list (Ctrl+L)."
-                + (f" {_left_out_line(sources_pane.failures())}" if sources_pane.failures() else "")
+                "the Sources list (Ctrl+L)." + (f" {_left_out_line(failures)}" if failures else ""),
+                Tone.ERROR,
+                until=[view.context_pane.contextEdit.textChanged, sources_pane.sourcesChanged],
             )
             return
         endpoint = view.endpoint_pane.endpoint()
         try:
             endpoint.chat_url()
         except ConfigError as exc:
-            self._show_message(str(exc))
+            self.message.show(str(exc), Tone.ERROR, until=view.endpoint_pane.endpoint_signals())
+            return
+        if not self.again.before_run():
             return
         key = self._commit_key()
         self._store_settings()
@@ -190,7 +181,7 @@ class RunController(QObject):
         worker.chunkFinished.connect(self._chunk_finished)
         worker.usageUpdated.connect(self._usage_updated)
         worker.notice.connect(self._notice)
-        worker.error.connect(self._show_message)
+        worker.error.connect(self._run_error)
         worker.finished.connect(self._run_finished)
 
         self._pending.clear()
@@ -202,9 +193,14 @@ class RunController(QObject):
         self._run_endpoint = endpoint
         self._run_started = time.monotonic()
         self._left_out = _left_out_line(sources_pane.failures())
-        self._show_message(self._left_out)
+        if self._left_out:
+            self.message.show(self._left_out, Tone.WARNING)
+        else:
+            self.message.clear()
+        view.statusBar().clearMessage()
         view.failedButton.hide()
         view.tokensLabel.setText("")
+        view.progressBar.setFormat(PROGRESS_FORMAT)
         view.progressBar.setRange(0, 1)
         view.progressBar.setValue(0)
         self._set_running(True)
@@ -236,6 +232,9 @@ class RunController(QObject):
 
     @Slot(list)
     def _pairs_received(self, pairs: list[QAPair]) -> None:
+        pairs = self.again.keep_new(pairs)
+        if not pairs:
+            return
         # Into the journal at once, at the end where the next refresh will show them: a crash
         # before that refresh loses none of them.
         row = self.document.model.rowCount() + len(self._pending)
@@ -247,7 +246,7 @@ class RunController(QObject):
     @Slot(object, int, int)
     def _chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
         self._progress = (done, total)
-        if not outcome.ok:
+        if counts_as_failure(outcome):
             self._failed.append(outcome)
         self._schedule_refresh()
 
@@ -283,40 +282,71 @@ class RunController(QObject):
     def _notice(self, message: str) -> None:
         self.view.statusBar().showMessage(message, 8000)
 
+    @Slot(str)
+    def _run_error(self, message: str) -> None:
+        self.message.show(message, Tone.ERROR, until=self.view.endpoint_pane.endpoint_signals())
+
     @Slot(object)
     def _run_finished(self, result: RunResult | None) -> None:
         self.flush_pending()
         self._elapsed_timer.stop()
         self._show_elapsed()
+        # A retry note or "Cancelling…" spoke of the run in flight: it is over now.
+        self.view.statusBar().clearMessage()
         if result is None:
             return
         if self._received == 0 and result.pairs:
             # An engine that reports pairs only at the end still gets them on screen.
-            self.document.model.append_pairs(list(result.pairs))
+            self.document.model.append_pairs(self.again.keep_new(list(result.pairs)))
         if result.rejected:
             # Shown behind "Show rejected", each with its reason: the review can take one back.
             self.document.model.append_pairs(list(result.rejected))
         self._usage = result.usage
-        self._failed = list(result.failed)
+        self._failed = [outcome for outcome in result.outcomes if counts_as_failure(outcome)]
         self.flush_pending()
-        got = len(result.pairs)
+        self._show_final_progress(result)
+        dropped = self.again.dropped
+        got = len(result.pairs) - dropped
+        failed = len(self._failed)
         if result.fatal:
-            self._show_message(result.fatal)
+            self._run_error(result.fatal)
         elif result.cancelled:
-            self._show_message(f"Cancelled: kept the {got} pairs received.", error=False)
-        elif result.failed or result.shortfall:
-            self._show_message(
-                f"Got {got} of {result.requested} pairs; {len(result.failed)} chunks failed: "
-                "click the failed count in the status bar for the reasons."
+            self.message.show(f"Cancelled: kept {got} pair{'s' if got != 1 else ''}.", Tone.NOTE)
+        elif failed or result.shortfall:
+            self.message.show(
+                f"Got {got} of {result.requested} pairs; {failed} chunk"
+                f"{'s' if failed != 1 else ''} failed: "
+                "click the failed count in the status bar for the reasons.",
+                Tone.ERROR,
             )
         else:
             # Files the run could not use stay in view after it: its pairs lack them.
-            self._show_message(self._left_out)
-            self.view.statusBar().showMessage(f"Done: {got} pairs.", 8000)
+            if self._left_out:
+                self.message.show(self._left_out, Tone.WARNING)
+            else:
+                self.message.clear()
+            already = f" ({dropped} already in the table dropped)" if dropped else ""
+            self.view.statusBar().showMessage(f"Done: {got} pairs{already}.", 8000)
         if got and not result.fatal and self._run_endpoint is not None:
             with contextlib.suppress(ConfigError):
                 self.settings.remember_response_mode(self._run_endpoint, result.response_mode)
         self._save_settings()
+
+    def _show_final_progress(self, result: RunResult) -> None:
+        """The bar as the run ended: chunks finished of all, and why it stopped short if it did."""
+        bar = self.view.progressBar
+        total = max(len(result.outcomes), 1)
+        finished = sum(
+            outcome.error_kind not in (ErrorKind.CANCELLED, ErrorKind.STOPPED)
+            for outcome in result.outcomes
+        )
+        if result.fatal:
+            bar.setFormat(f"Stopped: {PROGRESS_FORMAT}")
+        elif result.cancelled:
+            bar.setFormat(f"Cancelled: {PROGRESS_FORMAT}")
+        bar.setTextVisible(True)
+        bar.setRange(0, total)
+        bar.setValue(finished)
 
     @Slot()
     def _run_thread_finished(self) -> None:
@@ -347,65 +377,22 @@ class RunController(QObject):
         """Stop any run and wait for every worker thread (before the window goes away)."""
         if self._worker is not None and isValid(self._worker):
             self._worker.cancel()
-        if self._test_cancel is not None:
-            self._test_cancel.cancel()  # a test cut short, not waited out
-        for thread in (self._thread, self._test_thread):
+        self.connection.cancel()  # a test cut short, not waited out
+        for thread in (self._thread, self.connection.running_thread):
             if thread is not None and isValid(thread):
                 thread.wait()
         # Deliver what the workers sent before they stopped (the last pairs, the result).
         QCoreApplication.sendPostedEvents()
         self.flush_pending()
 
-    def _show_message(self, text: str, *, error: bool = True) -> None:
-        self.view.results_pane.show_message(text, error=error)
-
-    # Connection test ------------------------------------------------------------------------------
-
     @Slot()
     def test_connection(self) -> None:
-        if self._test_thread is not None:
-            return
-        pane = self.view.endpoint_pane
-        endpoint = pane.endpoint()
-        try:
-            endpoint.chat_url()
-        except ConfigError as exc:
-            pane.show_verdict(False, str(exc))
-            return
-        key = self._commit_key()
-        timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
-        handle = _CancelHandle()
+        self.connection.test()
 
-        def check() -> Any:
-            # httpx loads here, on the worker thread, on the first test: not at start-up.
-            from qagen_desktop.core.client import check_connection
-            from qagen_desktop.ui.cancellable_transport import CancellableTransport
 
-            transport = CancellableTransport(endpoint.chat_url())
-            handle.attach(transport.cancel)
-            return check_connection(endpoint, key, timeout=timeout, transport=transport)
-
-        worker = CallWorker(check, secret=key)
-        worker.succeeded.connect(self._test_verdict)
-        worker.error.connect(partial(pane.show_verdict, False))
-        pane.set_testing(True)
-        self._test_cancel = handle
-        self._test_worker = worker
-        self._test_thread = start_in_thread(worker, self._test_thread_finished)
-
-    @Slot(object)
-    def _test_verdict(self, verdict: Any) -> None:
-        if self._test_cancel is not None and self._test_cancel.cancelled:
-            self.view.endpoint_pane.show_verdict(False, "Connection test cancelled.")
-            return
-        self.view.endpoint_pane.show_verdict(bool(verdict.ok), str(verdict.message))
-
-    @Slot()
-    def _test_thread_finished(self) -> None:
-        self._test_thread = None
-        self._test_worker = None
-        self._test_cancel = None
-        self.view.endpoint_pane.set_testing(False)
+def counts_as_failure(outcome: ChunkOutcome) -> bool:
+    """A chunk that fell short for a reason other than the person's cancel."""
+    return not outcome.ok and outcome.error_kind is not ErrorKind.CANCELLED
 
 
 def _left_out_line(failures: list[tuple[str, str]]) -> str:

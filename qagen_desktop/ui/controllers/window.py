@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence
 
-from qagen_desktop import APP_NAME
+from qagen_desktop import APP_NAME, __version__
 from qagen_desktop.core.contextfile import read_context_file
+from qagen_desktop.core.draft import ContextDraft
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.core.settings import Settings, save_settings
@@ -27,7 +28,7 @@ from qagen_desktop.ui.controllers.run import RunController
 from qagen_desktop.ui.dialogs import WindowDialogs
 from qagen_desktop.ui.main_view import MainView
 from qagen_desktop.ui.panes.context_pane import TEXT_SUFFIXES
-from qagen_desktop.ui.table.results_model import QUESTION
+from qagen_desktop.ui.table.results_model import ANSWER, QUESTION
 
 if TYPE_CHECKING:
     from qagen_desktop.core.datasets import LoadedDataset
@@ -38,6 +39,8 @@ CONTEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 KEY_LOAD_DELAY_MS = 200
 # The Sources list counts the pasted text's chunks once typing pauses, as the editor's own count.
 PASTED_COUNT_DELAY_MS = 250
+# The context text is kept once typing pauses this long (and at close): a crash loses at most it.
+DRAFT_DELAY_MS = 1000
 
 
 class WindowController(QObject):
@@ -54,6 +57,7 @@ class WindowController(QObject):
         keys: KeyController,
         recovery: RecoveryController,
         review: ReviewController | None = None,
+        draft: ContextDraft | None = None,
     ) -> None:
         super().__init__(view)
         self.view = view
@@ -69,6 +73,11 @@ class WindowController(QObject):
         self._pasted_timer.setSingleShot(True)
         self._pasted_timer.setInterval(PASTED_COUNT_DELAY_MS)
         self._pasted_timer.timeout.connect(self.sync_pasted_text)
+        self.draft = draft if draft is not None else ContextDraft()
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.keep_draft)
 
         self._load_settings_into_view()
         self._connect()
@@ -84,6 +93,12 @@ class WindowController(QObject):
         view.results_pane.load(settings)
         view.pairsSpin.setValue(settings.pairs)
         view.context_pane.set_chunk_chars(settings.chunk_chars)
+        view.context_pane.set_pairs(settings.pairs)
+        view.context_pane.set_template(settings.prompt_template)
+        # The text of the last session (closed or crashed) comes back as it was left.
+        text = self.draft.load()
+        if text:
+            view.context_pane.set_text(text)
         view.context_pane.update_count()
         view.sources_pane.set_chunk_chars(settings.chunk_chars)
         self.sync_pasted_text()
@@ -103,8 +118,12 @@ class WindowController(QObject):
         view.actionGenerate.triggered.connect(run.generate)
         view.actionCancel.triggered.connect(self._escape)
         view.actionOpen.triggered.connect(lambda: self.open_dataset())
-        view.actionSave.triggered.connect(lambda: document.save())
-        view.actionSaveAs.triggered.connect(lambda: document.save_as())
+        view.actionSave.triggered.connect(lambda: self.save())
+        view.actionSaveAs.triggered.connect(lambda: self.save(ask_path=True))
+        view.actionAbout.triggered.connect(self.show_about)
+        proxy = view.results_pane.proxy
+        for signal in (proxy.modelReset, proxy.rowsInserted, proxy.rowsRemoved):
+            signal.connect(self._update_count)
         view.actionLoadContext.triggered.connect(lambda: self.load_context())
         view.actionTestConnection.triggered.connect(run.test_connection)
         view.actionAddRow.triggered.connect(self.add_row)
@@ -135,10 +154,17 @@ class WindowController(QObject):
         pane.keyCommitted.connect(keys.commit_key)
         pane.apiKeyEdit.textEdited.connect(keys.key_typed)
         pane.testRequested.connect(run.test_connection)
+        pane.modelsRequested.connect(run.connection.list_models)
         pane.chunkCharsChanged.connect(view.context_pane.set_chunk_chars)
         pane.chunkCharsChanged.connect(view.sources_pane.set_chunk_chars)
+        view.pairsSpin.valueChanged.connect(view.context_pane.set_pairs)
+        view.context_pane.previewRequested.connect(self.preview_prompt)
+        pane.promptEdit.textChanged.connect(
+            lambda: view.context_pane.set_template(pane.promptEdit.toPlainText())
+        )
         view.context_pane.contextEdit.fileDropped.connect(self._file_dropped)
         view.context_pane.contextEdit.textChanged.connect(self._pasted_timer.start)
+        view.context_pane.contextEdit.textChanged.connect(self._draft_timer.start)
         view.results_pane.table.selectionModel().selectionChanged.connect(self._show_passage)
         view.model.modelReset.connect(view.passage_preview.clear)
         view.results_pane.addRequested.connect(self.add_row)
@@ -182,8 +208,15 @@ class WindowController(QObject):
         path = self.document.current_path
         self.view.setWindowTitle(f"{path.name if path else 'Untitled'}[*] — {APP_NAME}")
         self.view.setWindowModified(self.document.dirty)
+        self._update_count()
+
+    def _update_count(self) -> None:
         count = self.document.model.rowCount()
-        self.view.pairsLabel.setText(f"{count:,} pair{'s' if count != 1 else ''}")
+        shown = self.view.results_pane.proxy.rowCount()
+        if shown != count:  # a filter hides some: say so, or "19 pairs" would be untrue
+            self.view.pairsLabel.setText(f"{shown:,} of {count:,} shown")
+        else:
+            self.view.pairsLabel.setText(f"{count:,} pair{'s' if count != 1 else ''}")
 
     def _restored(self, count: int) -> None:
         self.view.statusBar().showMessage(f"Restored {count:,} unsaved pairs.", 10000)
@@ -288,6 +321,44 @@ class WindowController(QObject):
         self.view.statusBar().showMessage(f"Loaded {Path(path).name}.", 8000)
         return True
 
+    def save(self, *, ask_path: bool = False) -> bool:
+        """Save (Ctrl+S) or save as (Ctrl+Shift+S), after a word about pairs with no answer."""
+        rows = self.export_options().selected_rows
+        pairs = self.document.model.pairs
+        chosen = range(len(pairs)) if rows is None else rows
+        empty = [row for row in chosen if not pairs[row].answer.strip()]
+        if empty and not self.dialogs.confirm(
+            "Empty answers",
+            f"{len(empty):,} pair{'s have' if len(empty) != 1 else ' has'} an empty answer "
+            f"(first: row {empty[0] + 1}). Save anyway? Cancel shows the first one.",
+        ):
+            self.view.results_pane.edit_row(empty[0], ANSWER)
+            return False
+        return self.document.save_as() if ask_path else self.document.save()
+
+    @Slot()
+    def preview_prompt(self) -> None:
+        """The exact prompt of the run's first request, before any request is sent."""
+        prompt = self.view.context_pane.first_prompt()
+        if prompt is None:
+            self.dialogs.inform("Prompt preview", "There is no text yet: nothing to send.")
+            return
+        system = self.view.endpoint_pane.systemMessageEdit.toPlainText().strip()
+        shown = f"System message:\n{system}\n\nUser message:\n{prompt}" if system else prompt
+        self.dialogs.inform("The first request's prompt", shown)
+
+    @Slot()
+    def show_about(self) -> None:
+        from qagen_desktop.core.logging_setup import log_file
+
+        self.dialogs.inform(
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\n\n"
+            "Turns text and documents into question-answer datasets through any "
+            "OpenAI-compatible chat-completions endpoint.\n\n"
+            f"Log file: {log_file()}",
+        )
+
     def dialog_folder(self) -> str:
         if self.document.current_path is not None:
             return str(self.document.current_path.parent)
@@ -323,6 +394,12 @@ class WindowController(QObject):
         self.view.results_pane.store(self.settings)
         self.settings.pairs = self.view.pairsSpin.value()
 
+    @Slot()
+    def keep_draft(self) -> None:
+        """Keep the context text under the user data folder (see ``core.draft``)."""
+        self._draft_timer.stop()
+        self.draft.save(self.view.context_pane.text())
+
     def save_settings(self) -> None:
         self.store_view_settings()
         try:
@@ -351,6 +428,7 @@ class WindowController(QObject):
         # No file is read once the window goes: a reading thread must not outlive it.
         self.view.sources_pane.cancel()
         self.keys.commit_key()
+        self.keep_draft()
         self.settings.window = self.view.layout_state()
         self.save_settings()
         document.close()

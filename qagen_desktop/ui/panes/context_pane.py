@@ -1,11 +1,17 @@
-"""The context pane: the text pairs are made from, typed, pasted, opened or dropped in."""
+"""The context pane: the text pairs are made from, typed, pasted, opened or dropped in.
+
+Below the editor, what a run over it will ask for: chunks, pairs per chunk and a token estimate,
+and a warning when more pairs are asked for than the text can serve.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QTextCursor
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
+from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
@@ -52,7 +58,12 @@ class ContextEdit(QPlainTextEdit):
 
 
 class ContextPane(QWidget):
-    """The context editor and a live count of characters and of the chunks it will make."""
+    """The context editor and a live count of characters, chunks, pairs per chunk and tokens.
+
+    Signals: previewRequested() (show the first request's exact prompt).
+    """
+
+    previewRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,7 +73,16 @@ class ContextPane(QWidget):
         )
         self.contextEdit.setFont(QFont(self.contextEdit.font().family(), 10))
         self.countLabel = name_widget(QLabel(), "contextCountLabel", "Context size")
+        self.countLabel.setWordWrap(True)
+        self.pairsWarningLabel = name_widget(
+            QLabel(), "pairsWarningLabel", "Too many pairs for the text"
+        )
+        self.pairsWarningLabel.setWordWrap(True)
+        paint_tone(self.pairsWarningLabel, Tone.WARNING)
+        self.pairsWarningLabel.hide()
         self._chunk_chars = 3000
+        self._pairs = 5
+        self._template = DEFAULT_TEMPLATE
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(COUNT_DELAY_MS)
@@ -71,7 +91,19 @@ class ContextPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.contextEdit, 1)
-        layout.addWidget(self.countLabel)
+        self.previewButton = name_widget(
+            QToolButton(), "previewPromptButton", "Preview the first prompt"
+        )
+        self.previewButton.setText("Preview prompt")
+        self.previewButton.setAutoRaise(True)
+        self.previewButton.setToolTip("The exact prompt the first request will send")
+        self.previewButton.clicked.connect(self.previewRequested)
+        count_row = QHBoxLayout()
+        count_row.setContentsMargins(0, 0, 0, 0)
+        count_row.addWidget(self.countLabel, 1)
+        count_row.addWidget(self.previewButton)
+        layout.addLayout(count_row)
+        layout.addWidget(self.pairsWarningLabel)
 
         self.contextEdit.textChanged.connect(self._timer.start)
         self.update_count()
@@ -100,14 +132,44 @@ class ContextPane(QWidget):
         self._chunk_chars = chunk_chars
         self._timer.start()
 
+    def set_pairs(self, pairs: int) -> None:
+        self._pairs = pairs
+        self._timer.start()
+
+    def set_template(self, template: str) -> None:
+        self._template = template
+        self._timer.start()
+
+    def first_prompt(self) -> str | None:
+        """The first request's prompt as the text, pairs, chunk size and template stand now."""
+        from qagen_desktop.core.estimate import first_prompt
+
+        return first_prompt(self.text(), self._pairs, self._chunk_chars, self._template)
+
     def update_count(self) -> None:
         self._timer.stop()
         text = self.text()
         if not text.strip():
             self.countLabel.setText("No text yet")
+            self.pairsWarningLabel.hide()
             return
-        from qagen_desktop.core.chunking import count_chunks
+        from qagen_desktop.core.estimate import estimate_run
 
-        chunks = count_chunks(text, self._chunk_chars)
-        noun = "chunk" if chunks == 1 else "chunks"
-        self.countLabel.setText(f"{len(text):,} characters · {chunks:,} {noun}")
+        run = estimate_run(text, self._pairs, self._chunk_chars, self._template)
+        noun = "chunk" if run.chunks == 1 else "chunks"
+        if run.fewest_per_chunk == run.most_per_chunk:
+            each = f"{run.most_per_chunk:,}"
+        else:
+            each = f"{run.fewest_per_chunk:,}–{run.most_per_chunk:,}"
+        used = f" (pairs from {run.chunks_used:,})" if run.chunks_used < run.chunks else ""
+        self.countLabel.setText(
+            f"{len(text):,} characters · {run.chunks:,} {noun}{used} · {each} pairs per chunk"
+            f" · about {run.total_tokens:,} tokens"
+        )
+        self.pairsWarningLabel.setVisible(run.too_many_pairs)
+        if run.too_many_pairs:
+            sentences = f"{run.sentences:,} sentence{'s' if run.sentences != 1 else ''}"
+            self.pairsWarningLabel.setText(
+                f"{run.pairs:,} pairs is a lot for {sentences}: expect repeats or fewer "
+                "pairs than asked. Add text or ask for fewer."
+            )

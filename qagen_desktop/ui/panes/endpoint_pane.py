@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -23,7 +26,11 @@ from qagen_desktop.core.endpoint import PROVIDERS, Endpoint
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
 from qagen_desktop.core.settings import Settings
+from qagen_desktop.ui.status import BoundMessage
+from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
+
+VERDICT_LINES = 3  # the connection verdict's fixed room: the button above it never moves
 
 
 class EndpointPane(QWidget):
@@ -31,12 +38,14 @@ class EndpointPane(QWidget):
 
     Signals: endpointChanged() (the URL, provider, deployment or api-version was committed),
     keyCommitted() (the key field was committed: Enter or focus left it), testRequested(),
+    modelsRequested() (the server's model list was asked for),
     chunkCharsChanged(int).
     """
 
     endpointChanged = Signal()
     keyCommitted = Signal()
     testRequested = Signal()
+    modelsRequested = Signal()
     chunkCharsChanged = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -49,6 +58,17 @@ class EndpointPane(QWidget):
         self.deploymentEdit = name_widget(QLineEdit(), "deploymentEdit", "Azure deployment")
         self.apiVersionEdit = name_widget(QLineEdit(), "apiVersionEdit", "Azure API version")
         self.modelEdit = name_widget(QLineEdit(), "modelEdit", "Model")
+        # The server's models, offered as the field is typed in; free typing stays.
+        self.modelList = QStringListModel(self)
+        self.modelCompleter = QCompleter(self.modelList, self)
+        self.modelCompleter.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.modelCompleter.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.modelEdit.setCompleter(self.modelCompleter)
+        self.listModelsButton = name_widget(
+            QToolButton(), "listModelsButton", "List the server's models"
+        )
+        self.listModelsButton.setText("List")
+        self.listModelsButton.setToolTip("Ask the server for its models (/v1/models)")
         self.apiKeyEdit = name_widget(QLineEdit(), "apiKeyEdit", "API key")
         self.apiKeyEdit.setEchoMode(QLineEdit.EchoMode.Password)
         self.apiKeyEdit.setPlaceholderText("none for a local server")
@@ -60,9 +80,12 @@ class EndpointPane(QWidget):
         )
         self.verdictLabel = name_widget(QLabel(), "verdictLabel", "Connection test result")
         self.verdictLabel.setWordWrap(True)
+        self.verdictLabel.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.verdictLabel.setFixedHeight(self.fontMetrics().lineSpacing() * VERDICT_LINES + 4)
+        self.verdict = BoundMessage(self.verdictLabel, hide_when_empty=False, parent=self)
         self.insecureLabel = name_widget(QLabel(), "insecureLabel", "Unencrypted connection")
         self.insecureLabel.setWordWrap(True)
-        self.insecureLabel.setStyleSheet("color: #a15c00;")
+        paint_tone(self.insecureLabel, Tone.WARNING)
         self.insecureLabel.setText(
             "This URL is plain http to another machine: the key would cross the network "
             "unencrypted. Use https."
@@ -71,6 +94,11 @@ class EndpointPane(QWidget):
         self.keyNoticeLabel = name_widget(QLabel(), "keyNoticeLabel", "Key storage notice")
         self.keyNoticeLabel.setWordWrap(True)
         self.keyNoticeLabel.hide()
+
+        model_row = QHBoxLayout()
+        model_row.setContentsMargins(0, 0, 0, 0)
+        model_row.addWidget(self.modelEdit, 1)
+        model_row.addWidget(self.listModelsButton)
 
         key_row = QHBoxLayout()
         key_row.setContentsMargins(0, 0, 0, 0)
@@ -84,14 +112,15 @@ class EndpointPane(QWidget):
         form.addRow("URL", self.endpointEdit)
         form.addRow("Deployment", self.deploymentEdit)
         form.addRow("API version", self.apiVersionEdit)
-        form.addRow("Model", self.modelEdit)
+        form.addRow("Model", model_row)
         form.addRow("API key", key_row)
         form.addRow(self.insecureLabel)
         form.addRow(self.keyNoticeLabel)
         test_row = QHBoxLayout()
         test_row.addWidget(self.testButton)
-        test_row.addWidget(self.verdictLabel, 1)
+        test_row.addStretch(1)
         form.addRow(test_row)
+        form.addRow(self.verdictLabel)
         self._form = form
 
         # Advanced: run settings most people leave alone.
@@ -151,6 +180,7 @@ class EndpointPane(QWidget):
         self.apiKeyEdit.editingFinished.connect(self.keyCommitted)
         self.showKeyButton.toggled.connect(self._show_key)
         self.testButton.clicked.connect(self.testRequested)
+        self.listModelsButton.clicked.connect(self.modelsRequested)
         self.resetPromptButton.clicked.connect(
             lambda: self.promptEdit.setPlainText(DEFAULT_TEMPLATE)
         )
@@ -207,16 +237,35 @@ class EndpointPane(QWidget):
 
     # Feedback ---------------------------------------------------------------------------------
 
-    def show_verdict(self, ok: bool, message: str) -> None:
-        colour = "#1b7f3b" if ok else "#b3261e"
-        self.verdictLabel.setStyleSheet(f"color: {colour};")
-        self.verdictLabel.setText(message)
+    def endpoint_signals(self) -> list[Any]:
+        """Signals that change where requests go or how they authenticate: URL, key, model,
+        provider, deployment or api-version. A message about the old values goes with them."""
+        edits = (
+            self.endpointEdit,
+            self.modelEdit,
+            self.apiKeyEdit,
+            self.deploymentEdit,
+            self.apiVersionEdit,
+        )
+        return [edit.textChanged for edit in edits] + [self.providerCombo.currentTextChanged]
 
-    def set_testing(self, testing: bool) -> None:
+    def show_verdict(self, ok: bool, message: str) -> None:
+        """The connection test's verdict, shown until URL, key or model change."""
+        tone = Tone.OK if ok else Tone.ERROR
+        self.verdict.show(message, tone, until=self.endpoint_signals())
+
+    def set_testing(self, testing: bool, note: str = "Testing…") -> None:
         self.testButton.setEnabled(not testing)
+        self.listModelsButton.setEnabled(not testing)
         if testing:
-            self.verdictLabel.setStyleSheet("")
-            self.verdictLabel.setText("Testing…")
+            self.verdict.show(note, Tone.PLAIN)
+
+    def set_models(self, names: list[str]) -> None:
+        """Offer ``names`` in the model field, and open the list (the field keeps its text)."""
+        self.modelList.setStringList(names)
+        if names and self.isVisible():
+            self.modelCompleter.setCompletionPrefix("")
+            self.modelCompleter.complete()
 
     def show_key_notice(self, message: str) -> None:
         self.keyNoticeLabel.setText(message)

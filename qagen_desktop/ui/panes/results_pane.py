@@ -35,6 +35,7 @@ from qagen_desktop.ui.table.results_model import (
     ResultsModel,
 )
 from qagen_desktop.ui.table.table_view import PlainTextDelegate, ResultsTable, RowNumbers
+from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
 
 # Filtering 100,000 rows takes a moment: filter once typing pauses.
@@ -294,8 +295,8 @@ class ResultsPane(QWidget):
         if not text:
             self.messageLabel.hide()
             return
-        colour = "#b3261e" if error else "#1f4e79"
-        self.messageLabel.setStyleSheet(f"color: {colour}; padding: 4px;")
+        paint_tone(self.messageLabel, Tone.ERROR if error else Tone.NOTE)
+        self.messageLabel.setContentsMargins(4, 4, 4, 4)
         self.messageLabel.setText(text)
         self.messageLabel.show()
 
