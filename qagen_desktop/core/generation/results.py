@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from qagen_desktop.core.client import Usage
 from qagen_desktop.core.errors import ErrorKind
+from qagen_desktop.core.generation.negotiation import Refusal
 from qagen_desktop.core.records import QAPair
 
 
@@ -44,6 +45,8 @@ class RunResult:
     elapsed: float = 0.0
     fatal: str | None = None
     rejected: list[QAPair] = field(default_factory=list)
+    # The parts of a request the server refused (remembered per endpoint in the settings).
+    refused: frozenset[Refusal] = frozenset()
 
     @property
     def shortfall(self) -> int:

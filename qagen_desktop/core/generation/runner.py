@@ -25,14 +25,15 @@ from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
+from qagen_desktop.core.generation.fitting import Fit, fit_run, probe, split_chunk
 from qagen_desktop.core.generation.negotiation import (
     Negotiation,
     RequestShape,
     response_mode_or_default,
 )
+from qagen_desktop.core.generation.request import pairs_body
 from qagen_desktop.core.generation.results import ChunkOutcome, RunResult
 from qagen_desktop.core.generation.retry import QuotaWait, RetryPolicy
-from qagen_desktop.core.prompts import build_messages, response_format
 from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class Generator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
+        self._fit = Fit(config.chunk_chars)
 
     def run(self, text: str) -> RunResult:
         """Generate the pairs; blocks until done or cancelled. ConfigError before any request."""
@@ -132,7 +134,8 @@ class Generator:
         self.config.validate()
         if not text.strip():
             raise ConfigError("The context is empty: paste or open some text first.")
-        chunks = chunk_text(text, self.config.chunk_chars)
+        self._fit = fit_run(self.config, len(text), probe(self.config, self._transport))
+        chunks = chunk_text(text, self._fit.chunk_chars)
         shares = allocate_pairs([chunk.content_length for chunk in chunks], self.config.total_pairs)
         return [(chunk, share) for chunk, share in zip(chunks, shares, strict=True) if share > 0]
 
@@ -151,8 +154,11 @@ class _Run:
         self.rejected: list[QAPair] = []
         self.collector = PairCollector()
         self.usage = Usage()
-        self.negotiation = Negotiation(mode=response_mode_or_default(config.response_mode))
+        self.negotiation = Negotiation(
+            mode=response_mode_or_default(config.response_mode), refused=config.refused
+        )
         self.connect_failures = 0
+        self.split_chunks: set[int] = set()
         self.fatal: str | None = None
         self.cancelled = False
         self.done = 0
@@ -162,6 +168,8 @@ class _Run:
 
     async def main(self) -> None:
         self.events.started(len(self.work))
+        if self.generator._fit.warning:
+            self.events.notice(self.generator._fit.warning)
         client = new_async_client(
             self.config.timeout,
             self.config.concurrency,
@@ -196,6 +204,7 @@ class _Run:
             elapsed=elapsed,
             fatal=self.fatal,
             rejected=self.rejected,
+            refused=self.negotiation.refused,
         )
 
     async def _chunk_task(self, chunk: Chunk, outcome: ChunkOutcome) -> None:
@@ -234,6 +243,8 @@ class _Run:
             try:
                 reply = await self._ask(chunk, need)
             except ChatError as exc:
+                if exc.kind == ErrorKind.TOO_LONG and await self._fill_split(chunk, outcome, exc):
+                    return
                 if not exc.retryable:
                     if exc.kind in FATAL_KINDS:
                         raise
@@ -264,6 +275,32 @@ class _Run:
             f"requests: {reason}.",
             reason_kind,
         )
+
+    async def _fill_split(self, chunk: Chunk, outcome: ChunkOutcome, exc: ChatError) -> bool:
+        """A chunk the server refused as longer than its context, cut in two and each half
+        asked for its share of the pairs still owed (halves again where still too long). False
+        when the chunk is too short to cut: then the refusal is the chunk's failure."""
+        need = outcome.requested - outcome.received
+        pieces = split_chunk(chunk, need)
+        if not pieces:
+            return False
+        if chunk.index not in self.split_chunks:  # said once per chunk, not per halving
+            self.split_chunks.add(chunk.index)
+            window = exc.overflow.context_tokens if exc.overflow is not None else None
+            size = f" ({window} tokens)" if window else ""
+            count = "two" if len(pieces) == 2 else str(len(pieces))
+            self.events.notice(
+                f"Chunk {chunk.index + 1} was longer than the server's context{size}: "
+                f"split in {count}."
+            )
+        for piece, share in pieces:
+            part = ChunkOutcome(chunk.index, share)
+            await self._fill_chunk(piece, part)
+            outcome.received += part.received
+            outcome.requests += part.requests
+            if part.error is not None and part.error_kind is not None:
+                outcome.fail(part.error, part.error_kind)
+        return True
 
     def _count_connect_failure(self, exc: ChatError, failures: int, budget: int) -> None:
         """Nothing answering is the server's state, not this chunk's: the run gets one budget
@@ -340,21 +377,7 @@ class _Run:
             return reply
 
     def _body(self, chunk: Chunk, need: int, shape: RequestShape) -> dict[str, Any]:
-        config = self.config
-        body: dict[str, Any] = {
-            "messages": build_messages(
-                config.prompt_template, config.system_message, chunk.text, need
-            ),
-            "stream": True,
-        }
-        if config.endpoint.model:
-            body["model"] = config.endpoint.model
-        if shape.include_usage:
-            body["stream_options"] = {"include_usage": True}
-        form = response_format(shape.mode)
-        if form is not None:
-            body["response_format"] = form
-        return body
+        return pairs_body(self.config, chunk.text, need, shape, self.generator._fit.extra)
 
     def _stop(self, message: str) -> None:
         """Stop every other chunk: the run cannot succeed (bad key, wrong URL, no quota)."""
