@@ -157,8 +157,10 @@ def _remember_response_mode(options: _Options, result: RunResult) -> None:
 
 
 def _usage_text(usage: Usage) -> str:
+    # Cached tokens are part of the prompt's count: shown beside it, not added to the sum.
+    cached = f" ({usage.cached_prompt_tokens} cached)" if usage.cached_prompt_tokens else ""
     return (
-        f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion = "
+        f"{usage.prompt_tokens} prompt{cached} + {usage.completion_tokens} completion = "
         f"{usage.total_tokens}"
     )
 

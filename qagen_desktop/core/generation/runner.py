@@ -365,7 +365,13 @@ class _Run:
                 shape = self.negotiation.shape()
                 body = self._body(chunk, need, shape)
                 try:
-                    reply = await send_chat(self.client, config.endpoint, config.api_key, body)
+                    reply = await send_chat(
+                        self.client,
+                        config.endpoint,
+                        config.api_key,
+                        body,
+                        self.events.reply_progress,
+                    )
                 except ChatError as exc:
                     notice = self.negotiation.after_refusal(exc, shape)
                     if notice is None:
