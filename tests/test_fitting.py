@@ -256,3 +256,21 @@ def test_a_custom_template_with_the_count_first_keeps_its_order() -> None:
     template = "Make {n} pairs.\n{context}"
     (message,) = build_messages(template, "", "Some text.", 3)
     assert message["content"] == "Make 3 pairs.\nSome text."
+
+
+# -- the window's "auto" ------------------------------------------------------------------------
+
+
+def test_the_windows_chunk_size_reads_auto_and_keeps_it(qtbot: Any) -> None:
+    from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
+
+    pane = EndpointPane()
+    qtbot.addWidget(pane)
+    pane.load(Settings(chunk_chars=AUTO_CHUNK_CHARS))
+    assert pane.chunkCharsSpin.text() == "auto"
+    stored = Settings()
+    pane.store(stored)
+    assert stored.chunk_chars == AUTO_CHUNK_CHARS
+    pane.chunkCharsSpin.setValue(1200)
+    pane.store(stored)
+    assert stored.chunk_chars == 1200
