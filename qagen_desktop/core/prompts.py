@@ -4,6 +4,9 @@ The default template puts what never changes first (the instructions, the reply'
 the chunk, then what changes from one request to the next (the count asked). A server with a
 prompt cache (llama.cpp, vLLM, OpenAI) then serves a chunk's re-asks from it: they differ only
 after the chunk. A custom template keeps its own order.
+
+The reply's shape is described, not shown with "..." placeholders: a small base model copies
+an example like ``{"question": "...", "answer": "..."}`` word for word.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ DEFAULT_TEMPLATE = """\
 Write question-answer pairs grounded in the text below. Each question must be answerable from \
 the text alone, and each answer must come from the text. Do not repeat a question.
 
-Reply with JSON only, in this shape:
-{"pairs": [{"question": "...", "answer": "..."}]}
+Reply with JSON only: an object whose "pairs" list holds each pair as \
+{"question": <the question, in full>, "answer": <its answer, in full>}.
 
 Text:
 \"\"\"
