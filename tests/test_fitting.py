@@ -274,3 +274,44 @@ def test_the_windows_chunk_size_reads_auto_and_keeps_it(qtbot: Any) -> None:
     pane.chunkCharsSpin.setValue(1200)
     pane.store(stored)
     assert stored.chunk_chars == 1200
+
+
+class OllamaLike(FakeLLMServer):
+    """``FakeLLMServer`` answering Ollama's ``POST /api/show`` for a model trained for
+    ``trained`` tokens and run with ``num_ctx`` 2048."""
+
+    def __init__(self, trained: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.trained = trained
+
+    def _answer(self, h: _Handler, method: str, req: RecordedRequest, number: int) -> None:
+        if method == "POST" and req.path == "/api/show":
+            info = {"general.architecture": "gemma3", "gemma3.context_length": self.trained}
+            _send_json(h, 200, {"parameters": "num_ctx 2048", "model_info": info})
+            return
+        super()._answer(h, method, req, number)
+
+
+def test_ollama_gets_a_num_ctx_that_holds_each_request() -> None:
+    events = Notices()
+    with OllamaLike(trained=32768) as server:
+        result = run(server, events=events, chunk_chars=AUTO_CHUNK_CHARS, total_pairs=9)
+    assert len(result.pairs) == 9
+    requests = chat_requests(server)
+    sizes = {r.body["options"]["num_ctx"] for r in requests}
+    assert len(sizes) == 1  # one value for the run: each new one reloads the model
+    (num_ctx,) = sizes
+    for request in requests:
+        prompt_chars = sum(len(m["content"]) for m in request.body["messages"])
+        assert math.ceil(prompt_chars / 3) + request.body["max_tokens"] <= num_ctx
+    assert not any("cuts them silently" in n for n in events.notices)
+
+
+def test_ollama_with_a_context_too_short_for_the_prompt_is_warned_about() -> None:
+    events = Notices()
+    template = "Long instructions. " * 200 + "Generate {n} question-answer pairs.\n{context}"
+    with OllamaLike(trained=512) as server:
+        run(server, events=events, chunk_chars=AUTO_CHUNK_CHARS, prompt_template=template)
+    warnings = [n for n in events.notices if "Ollama cuts them silently" in n]
+    assert len(warnings) == 1
+    assert "(512 tokens)" in warnings[0]
