@@ -78,3 +78,12 @@ def test_importing_the_command_line_loads_no_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_no_module_in_the_package_is_over_500_lines() -> None:
+    # A module past ~400 lines usually holds two jobs; 500 is where it must be split.
+    sizes = {
+        _module_name(p): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PACKAGE.rglob("*.py")
+    }
+    assert {name: n for name, n in sizes.items() if n > 500} == {}

@@ -573,7 +573,7 @@ def test_a_broken_event_listener_does_not_break_the_run(llm_server: FakeLLMServe
 
 
 def test_a_mock_transport_can_stand_in_for_the_network() -> None:
-    content = '{"pairs": [{"question": "Who?", "answer": "Me."}]}'
+    content = '{"pairs": [{"question": "Who wrote it?", "answer": "Ada Lovelace wrote it."}]}'
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
@@ -581,8 +581,12 @@ def test_a_mock_transport_can_stand_in_for_the_network() -> None:
         )
 
     config = RunConfig(endpoint=Endpoint(url="http://model.test/v1"), total_pairs=1)
-    result = Generator(config, transport=httpx.MockTransport(handler)).run("Some text.")
-    assert [(p.question, p.answer) for p in result.pairs] == [("Who?", "Me.")]
+    result = Generator(config, transport=httpx.MockTransport(handler)).run(
+        "Ada Lovelace wrote the first program."
+    )
+    assert [(p.question, p.answer) for p in result.pairs] == [
+        ("Who wrote it?", "Ada Lovelace wrote it.")
+    ]
 
 
 def test_a_proxy_in_the_environment_is_not_used_for_a_model_on_this_machine(

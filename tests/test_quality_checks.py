@@ -310,3 +310,40 @@ def test_the_checks_never_reject_the_server_good_pairs(text: str, first: int, co
     chunk = Chunk(0, 0, text)
     for question, answer in make_pairs(text, first, count):
         assert checker(QAPair(question, answer), chunk) is None, (question, answer)
+
+
+# ------------------------------------------------------------------ the fast paths agree
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 2**23 - 1), min_size=4, max_size=4), min_size=1, max_size=9)
+)
+def test_the_packed_minima_are_the_minimum_of_every_row(rows_by_token: list[list[int]]) -> None:
+    from qagen_desktop.core.quality.question_index import _LANE, _VALUE, _minima
+
+    def pack(values: list[int]) -> int:
+        return sum(value << (lane * _LANE) for lane, value in enumerate(values))
+
+    guards = sum(1 << (lane * _LANE + _VALUE) for lane in range(4))
+    low = _minima([pack(values) for values in rows_by_token], guards)
+    assert low == pack([min(column) for column in zip(*rows_by_token, strict=True)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=600))
+def test_ascii_text_is_cut_into_the_same_tokens_as_by_the_general_pattern(raw: str) -> None:
+    from qagen_desktop.core.quality import text
+
+    folded = text.fold(raw)
+    assert text._words(folded) == text._TOKEN.findall(folded)
+    assert text._joined_thousands(folded) == text._THOUSANDS.sub("", folded)
+
+
+def test_a_long_ascii_chunk_joins_its_thousands_and_keeps_every_word() -> None:
+    from qagen_desktop.core.quality import text
+
+    chunk = ("The mill_race ground 1,200 sacks; " * 20) + "Its owner paid 3 400 crowns."
+    vocabulary = chunk_vocabulary(chunk)
+    assert {"1200", "3400", "mill", "race", "ground", "sack", "crown"} <= vocabulary
+    assert text._words(text.fold(chunk)) == text._TOKEN.findall(text.fold(chunk))

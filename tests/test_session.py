@@ -156,3 +156,58 @@ def test_the_command_line_and_the_window_build_the_same_run() -> None:
     assert from_cli == from_window
     assert from_cli.api_key == "sk-saved"
     assert from_cli.config.system_message == "Answer briefly."
+
+
+JUDGE_URL = "http://judge.example:9000/v1"
+
+
+def test_the_judge_uses_the_runs_endpoint_model_and_key_by_default() -> None:
+    keys = DictKeys({Endpoint(url=SAVED_URL).key_id(): "sk-run"})
+    plan = assemble_run(RunFlags(judge=True), environ={}, settings=_settings(), keystore=keys)
+    endpoint, key = plan.config.judge_target()
+    assert (endpoint, key) == (plan.endpoint, "sk-run")
+    assert (plan.config.judge, plan.config.min_score) == (True, DEFAULTS.min_score)
+
+
+def test_a_judge_on_another_host_gets_only_the_key_saved_for_it() -> None:
+    run_id, judge_id = Endpoint(url=SAVED_URL).key_id(), Endpoint(url=JUDGE_URL).key_id()
+    flags = RunFlags(judge=True, judge_endpoint=JUDGE_URL, judge_model="big-judge")
+    keys = DictKeys({run_id: "sk-run"})
+    plan = assemble_run(flags, environ={}, settings=_settings(), keystore=keys)
+    endpoint, key = plan.config.judge_target()
+    assert (endpoint.url, endpoint.model, key) == (JUDGE_URL, "big-judge", None)
+    assert plan.api_key == "sk-run"
+    keys.saved[judge_id] = "sk-judge"
+    plan = assemble_run(flags, environ={"API_KEY": "sk-env"}, settings=_settings(), keystore=keys)
+    assert plan.config.judge_target()[1] == "sk-judge"
+    assert "sk-env" not in repr(plan.config) and "sk-judge" not in repr(plan.config)
+
+
+def test_a_judge_on_the_runs_host_may_share_its_key() -> None:
+    flags = RunFlags(judge=True, judge_endpoint=SAVED_URL.replace("/v1", "/judge/v1"))
+    plan = assemble_run(
+        flags, environ={"API_KEY": "sk-env"}, settings=_settings(), keystore=DictKeys()
+    )
+    endpoint, key = plan.config.judge_target()
+    assert key == "sk-env"
+    assert endpoint.model == "saved-model", "another endpoint keeps the run's model unless named"
+
+
+def test_the_judges_settings_come_from_the_file_and_flags_win() -> None:
+    settings = replace(_settings(), judge=True, min_score=5, judge_model="saved-judge")
+    plan = assemble_run(RunFlags(), environ={}, settings=settings, keystore=DictKeys())
+    assert (plan.config.judge, plan.config.min_score, plan.config.judge_model) == (
+        True,
+        5,
+        "saved-judge",
+    )
+    flags = RunFlags(judge=False, min_score=8)
+    plan = assemble_run(flags, environ={}, settings=settings, keystore=DictKeys())
+    assert (plan.config.judge, plan.config.min_score) == (False, 8)
+
+
+def test_the_judges_keyring_entry_is_not_asked_while_the_judge_is_off() -> None:
+    keys = DictKeys()
+    settings = replace(_settings(), judge_endpoint=JUDGE_URL)
+    assemble_run(RunFlags(), environ={}, settings=settings, keystore=keys)
+    assert Endpoint(url=JUDGE_URL).key_id() not in keys.asked

@@ -9,6 +9,7 @@ import pytest
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.endpoint import DEFAULT_ENDPOINT, DEFAULT_MODEL, Endpoint
+from qagen_desktop.core.generation import DEFAULTS
 from qagen_desktop.core.settings import Environment, Settings, load_settings, save_settings
 
 
@@ -36,6 +37,15 @@ def test_settings_round_trip_through_the_file() -> None:
     loaded = load_settings()
     assert loaded == settings
     assert loaded.response_mode_for(Endpoint(url="http://localhost:11434/v1")) == "json_object"
+
+
+def test_the_judges_settings_are_kept_with_defaults_from_the_run_config() -> None:
+    assert (Settings().judge, Settings().min_score) == (DEFAULTS.judge, DEFAULTS.min_score)
+    settings = Settings(
+        judge=True, min_score=8, judge_model="judge-7b", judge_endpoint="http://judge:8080/v1"
+    )
+    save_settings(settings)
+    assert load_settings() == settings
 
 
 def test_a_damaged_settings_file_falls_back_to_defaults() -> None:

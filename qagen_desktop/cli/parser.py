@@ -23,6 +23,7 @@ FLAG_OF_FIELD = {
     "concurrency": "--concurrency",
     "max_retries": "--max-retries",
     "timeout": "--timeout",
+    "min_score": "--min-score",
 }
 
 
@@ -146,6 +147,67 @@ def _add_run_options(gen: argparse.ArgumentParser) -> None:
         f"(default: {DEFAULTS.timeout:g})",
     )
     gen.add_argument("--deployment", metavar="NAME", help="Azure deployment, for an Azure base URL")
+    _add_quality_options(gen)
+
+
+def _add_quality_options(gen: argparse.ArgumentParser) -> None:
+    quality = gen.add_argument_group(
+        "quality and export",
+        "Every pair is checked (echoes, non-answers, answers not in the text, repeated "
+        "questions) and rejected pairs are asked for again; the judge adds a second request "
+        "per chunk that scores each pair from 1 to 10.",
+    )
+    quality.add_argument(
+        "--judge",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="have a model score every pair against its text; pairs under --min-score are "
+        "rejected and asked for again (default: the window's setting, else off)",
+    )
+    quality.add_argument(
+        "--judge-model",
+        metavar="NAME",
+        help="the judge's model (default: the --model in use)",
+    )
+    quality.add_argument(
+        "--judge-endpoint",
+        metavar="URL",
+        help="the judge's chat-completions or base URL (default: the --endpoint in use); its "
+        "key is the one the window saved for that URL (on the same host: the run's key)",
+    )
+    quality.add_argument(
+        "--min-score",
+        type=int,
+        metavar="S",
+        help=f"lowest judge score kept, 1-10 (default: {DEFAULTS.min_score})",
+    )
+    quality.add_argument(
+        "--with-meta",
+        action="store_true",
+        help="add a meta object to each line: source, chunk, status, and score and reason "
+        "where judged",
+    )
+    quality.add_argument(
+        "--rejected",
+        metavar="FILE",
+        help="also write the rejected pairs to FILE (same format, with meta: why each was "
+        "rejected)",
+    )
+    quality.add_argument(
+        "--val-fraction",
+        type=float,
+        metavar="F",
+        help="split the pairs into OUT's stem + .train.jsonl and + .val.jsonl (F of them, "
+        "e.g. 0.1, for validation) instead of writing OUT; the same pairs split the same way "
+        "for the same --seed, whatever their order",
+    )
+    quality.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the split's seed (default: 0)",
+    )
     gen.add_argument(
         "--api-version",
         metavar="V",
@@ -167,6 +229,10 @@ def flags_from_args(args: argparse.Namespace) -> RunFlags:
         concurrency=args.concurrency,
         max_retries=args.max_retries,
         timeout=args.timeout,
+        judge=args.judge,
+        min_score=args.min_score,
+        judge_model=args.judge_model,
+        judge_endpoint=args.judge_endpoint,
     )
 
 

@@ -46,6 +46,8 @@ class Progress(RunEvents):
         self.chunks_total = 0
         self.chunks_done = 0
         self.tokens = 0
+        self._generation_tokens = 0
+        self._judge_tokens = 0
         self.received: list[QAPair] = []
         self.failures: list[ChunkOutcome] = []
         self.reported: set[int] = set()
@@ -98,7 +100,15 @@ class Progress(RunEvents):
 
     def usage_updated(self, usage: Usage) -> None:
         with self._lock:
-            self.tokens = usage.total_tokens
+            self.tokens = usage.total_tokens + self._judge_tokens
+            self._generation_tokens = usage.total_tokens
+            self._draw()
+
+    def judge_usage_updated(self, usage: Usage) -> None:
+        # The progress shows every token spent; the summary tells the judge's apart.
+        with self._lock:
+            self._judge_tokens = usage.total_tokens
+            self.tokens = self._generation_tokens + usage.total_tokens
             self._draw()
 
     def reply_progress(self, progress: StreamProgress) -> None:

@@ -3,6 +3,8 @@
     qagen generate [CONTEXT_FILE | -] [-n N] [-o OUT] [--format qa|openai-chat|alpaca|sharegpt]
                    [--provider openai|azure] [--endpoint URL] [--model NAME] [--concurrency C]
                    [--chunk-chars K] [--max-retries R] [--timeout SECONDS]
+                   [--judge] [--judge-model NAME] [--judge-endpoint URL] [--min-score S]
+                   [--with-meta] [--rejected FILE] [--val-fraction F [--seed N]]
 
 Exit 0: exactly N pairs written. 1: a shortfall or failed chunks (the pairs that came are still
 written). 2: bad usage or configuration, found before any request. 130: interrupted (Ctrl+C; 143
@@ -24,14 +26,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from qagen_desktop.cli.export import (
+    Export,
+    summarise,
+    write_dataset,
+    write_pairs,
+    write_rejected,
+)
 from qagen_desktop.cli.parser import FLAG_OF_FIELD, UsageError, build_parser, flags_from_args
 from qagen_desktop.cli.progress import Progress, describe_failure
 from qagen_desktop.core.contextfile import decode_context, read_context_file
 from qagen_desktop.core.errors import ConfigError, ErrorKind, redact
-from qagen_desktop.core.generation import Generator, InvalidValue, RunResult, Usage
+from qagen_desktop.core.generation import Generator, InvalidValue, RunResult
 from qagen_desktop.core.keystore import KeyStore
 from qagen_desktop.core.records import QAPair
-from qagen_desktop.core.rescue import save_or_rescue
 from qagen_desktop.core.session import RunPlan, assemble_run, remember_outcome
 from qagen_desktop.core.settings import load_settings, save_settings
 
@@ -49,8 +57,15 @@ class _Options:
 
     plan: RunPlan = field(repr=False)
     text: str = field(repr=False)
-    output: Path
-    fmt: str
+    export: Export
+
+    @property
+    def output(self) -> Path:
+        return self.export.output
+
+    @property
+    def fmt(self) -> str:
+        return self.export.fmt
 
     @property
     def api_key(self) -> str | None:
@@ -103,8 +118,21 @@ def prepare(
         raise UsageError("--model is empty: give the model name the server knows.")
     output = Path(args.output)
     _check_output(output)
+    export = Export(
+        output=output,
+        fmt=args.format,
+        system_message=plan.config.system_message,
+        include_meta=args.with_meta,
+        rejected=Path(args.rejected) if args.rejected else None,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+    )
+    try:
+        export.check()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     text = _read_context(args.context, stdin, stdin_is_tty)
-    return _Options(plan=plan, text=text, output=output, fmt=args.format)
+    return _Options(plan=plan, text=text, export=export)
 
 
 class _Worker(threading.Thread):
@@ -124,27 +152,6 @@ class _Worker(threading.Thread):
             self.error = exc
 
 
-def write_pairs(
-    output: Path, pairs: list[QAPair], fmt: str, system_message: str, err: IO[str]
-) -> Path | None:
-    """Write the dataset; when OUT cannot be written, it goes elsewhere and stderr says where.
-
-    Returns where the pairs went (None only if no place at all could be written).
-    """
-    saved = save_or_rescue(output, pairs, fmt, system_message=system_message)
-    if saved.place is None:
-        err.write(
-            f"qagen: error: {saved.problem}, nor could any fallback file; "
-            f"{len(pairs)} pairs lost.\n"
-        )
-    elif saved.problem is not None:
-        err.write(
-            f"qagen: error: {saved.problem}; the {len(pairs)} pairs were saved to {saved.place} "
-            "instead.\n"
-        )
-    return saved.place
-
-
 def _remember_response_mode(options: _Options, result: RunResult) -> None:
     """Save the structured-output mode the server took, so the next run starts with it."""
     try:
@@ -154,15 +161,6 @@ def _remember_response_mode(options: _Options, result: RunResult) -> None:
             save_settings(settings)
     except Exception as exc:
         log.debug("Could not save the response mode: %s", type(exc).__name__)
-
-
-def _usage_text(usage: Usage) -> str:
-    # Cached tokens are part of the prompt's count: shown beside it, not added to the sum.
-    cached = f" ({usage.cached_prompt_tokens} cached)" if usage.cached_prompt_tokens else ""
-    return (
-        f"{usage.prompt_tokens} prompt{cached} + {usage.completion_tokens} completion = "
-        f"{usage.total_tokens}"
-    )
 
 
 def generate(options: _Options, out: IO[str], err: IO[str], *, err_is_tty: bool) -> int:
@@ -238,8 +236,14 @@ def _save_interrupted(
     options: _Options, pairs: list[QAPair], err: IO[str], stop_signal: int
 ) -> int:
     if pairs:
+        export = options.export
         place = write_pairs(
-            options.output, pairs, options.fmt, options.plan.config.system_message, err
+            options.output,
+            pairs,
+            options.fmt,
+            export.system_message,
+            err,
+            include_meta=export.include_meta,
         )
         if place is not None:
             err.write(f"qagen: interrupted; wrote the {len(pairs)} pairs received to {place}.\n")
@@ -280,21 +284,24 @@ def _finish(
         else:
             err.write(f"qagen: no pairs came back; {options.output} was not written.\n")
         return EXIT_SHORTFALL
-    place = write_pairs(options.output, pairs, options.fmt, options.plan.config.system_message, err)
-    if place is None:
+    written = write_dataset(options.export, pairs, err)
+    rejected_ok = write_rejected(options.export, result.rejected, err)
+    if not written:
         return EXIT_SHORTFALL
-    out.write(
-        f"Wrote {len(pairs)} pairs to {place} (format {options.fmt}) in {result.elapsed:.1f} s; "
-        f"tokens: {_usage_text(result.usage)}\n"
-    )
-    out.flush()
+    summarise(options.export, options.plan.config, result, written, out, err)
     shortfall = requested - len(pairs)
     if shortfall > 0:
         failed = f"; {len(failures)} chunk(s) failed" if failures else ""
         err.write(f"qagen: {shortfall} of the {requested} pairs asked for are missing{failed}.\n")
     elif failures:
         err.write(f"qagen: {len(failures)} chunk(s) failed.\n")
-    return EXIT_SHORTFALL if shortfall > 0 or failures or place != options.output else EXIT_OK
+    expected = (
+        [options.output]
+        if options.export.val_fraction is None
+        else list(options.export.split_paths())
+    )
+    misplaced = [place for place, _ in written] != expected
+    return EXIT_SHORTFALL if shortfall > 0 or failures or misplaced or not rejected_ok else EXIT_OK
 
 
 class _LogFormatter(logging.Formatter):

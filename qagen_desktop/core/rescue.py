@@ -37,18 +37,21 @@ def save_or_rescue(
     fmt: str,
     *,
     system_message: str = "",
+    include_meta: bool = False,
     fallbacks: Callable[[], list[Path]] = _fallback_places,
 ) -> SaveOutcome:
     """Write the dataset atomically to ``output``, else to the first fallback that works."""
     try:
-        save_dataset(output, pairs, fmt, system_message=system_message)
+        save_dataset(output, pairs, fmt, system_message=system_message, include_meta=include_meta)
         return SaveOutcome(output)
     except (DatasetError, OSError) as exc:
         problem = str(exc).rstrip(".") or f"Cannot save {output}"
     for place in fallbacks():
         try:
             place.parent.mkdir(parents=True, exist_ok=True)
-            save_dataset(place, pairs, fmt, system_message=system_message)
+            save_dataset(
+                place, pairs, fmt, system_message=system_message, include_meta=include_meta
+            )
         except (DatasetError, OSError):
             continue
         return SaveOutcome(place, problem)

@@ -5,6 +5,11 @@ environment (``API_ENDPOINT``, ``MODEL``), the settings file, and ``RunConfig``'
 (which the settings already start from). The key comes from a flag (the window's key field;
 ``qagen`` never takes one), else ``API_KEY`` when it is set (empty means no key), else the
 keyring entry for the normalised endpoint URL. A key from the environment is used, never stored.
+
+The judge uses the run's endpoint, model and key unless it is given its own endpoint or model.
+A judge endpoint of its own gets the keyring entry saved for its URL, else, on the same host
+(scheme, host and port) as the run's, the run's key; a judge on another host is never handed the
+run's key.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from qagen_desktop.core.endpoint import Endpoint, guess_provider
 from qagen_desktop.core.generation.config import RunConfig
@@ -53,6 +59,10 @@ class RunFlags:
     timeout: float | None = None
     prompt_template: str | None = None
     system_message: str | None = None
+    judge: bool | None = None
+    min_score: int | None = None
+    judge_model: str | None = None  # "" for the run's own model
+    judge_endpoint: str | None = None  # a URL; "" for the run's own endpoint
     api_key: str | None = field(default=None, repr=False)
 
 
@@ -106,6 +116,7 @@ def assemble_run(
         response_mode=settings.response_mode_for(endpoint),
         max_tokens_per_pair=_first(flags.max_tokens_per_pair, settings.max_tokens_per_pair),
         refused=settings.refusals_for(endpoint),
+        **_judge_fields(flags, settings, endpoint, api_key, keystore),
     )
     config.validate()
     return RunPlan(config, source)
@@ -126,6 +137,40 @@ def remember_outcome(settings: Settings, plan: RunPlan, result: RunResult) -> bo
         return changed
     settings.remember_response_mode(plan.endpoint, result.response_mode)
     return True
+
+
+def _judge_fields(
+    flags: RunFlags,
+    settings: Settings,
+    endpoint: Endpoint,
+    api_key: str | None,
+    keystore: KeyStoreLike,
+) -> dict[str, Any]:
+    """The judge's RunConfig fields; the keyring is read only for a judge endpoint in use."""
+    judge = _first(flags.judge, settings.judge)
+    url = _first(flags.judge_endpoint, settings.judge_endpoint).strip()
+    judge_endpoint = Endpoint(provider=guess_provider(url), url=url, model="") if url else None
+    judge_key = None
+    if judge and judge_endpoint is not None:
+        judge_endpoint.chat_url()  # raises ConfigError before the keyring is asked
+        judge_key = keystore.get(judge_endpoint.key_id()) or (
+            api_key if _same_host(judge_endpoint, endpoint) else None
+        )
+    model = _first(flags.judge_model, settings.judge_model).strip()
+    if judge_endpoint is not None and not model:
+        model = endpoint.model  # another endpoint, the run's model unless one is named
+    return {
+        "judge": judge,
+        "min_score": _first(flags.min_score, settings.min_score),
+        "judge_model": model or None,
+        "judge_endpoint": judge_endpoint,
+        "judge_api_key": judge_key,
+    }
+
+
+def _same_host(one: Endpoint, other: Endpoint) -> bool:
+    first, second = urlsplit(one.chat_url()), urlsplit(other.chat_url())
+    return (first.scheme, first.netloc.lower()) == (second.scheme, second.netloc.lower())
 
 
 def _first(given: _T | None, fallback: _T) -> _T:

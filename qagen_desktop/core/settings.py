@@ -57,6 +57,11 @@ class Settings:
     timeout: float = DEFAULTS.timeout
     prompt_template: str = DEFAULTS.prompt_template
     system_message: str = DEFAULTS.system_message
+    # The judge pass: "" for the run's own endpoint or model.
+    judge: bool = DEFAULTS.judge
+    min_score: int = DEFAULTS.min_score
+    judge_model: str = ""
+    judge_endpoint: str = ""
 
     export_format: str = "qa"
     include_context: bool = False
@@ -119,6 +124,10 @@ _FIELD_TYPES: dict[str, Any] = {
     "timeout": (int, float),
     "prompt_template": str,
     "system_message": str,
+    "judge": bool,
+    "min_score": int,
+    "judge_model": str,
+    "judge_endpoint": str,
     "export_format": str,
     "include_context": bool,
     "selected_only": bool,

@@ -2,8 +2,8 @@
 
 Each pair goes through a list of ``PairCheck``s; the first that gives a reason rejects it. A
 rejected pair is kept (status rejected, with its reason) but does not count, so its chunk asks
-again for the rest. Today the one check is the duplicate rule; checks of grounding and
-non-answers plug in here.
+again for the rest. A run plugs in ``quality.PairChecker`` (every cheap check, and the run's
+question index); ``DuplicateQuestions`` is the bare duplicate rule, the default.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from qagen_desktop.core.chunking import Chunk
 from qagen_desktop.core.client import ChatReply
 from qagen_desktop.core.errors import ErrorKind
 from qagen_desktop.core.parsing import normalise_question, parse_pairs
+from qagen_desktop.core.quality import Rejection
 from qagen_desktop.core.records import PairStatus, QAPair
 
 DUPLICATE = "duplicate question"
@@ -93,6 +94,17 @@ class PairCollector:
         return None
 
 
+_REPEATS = {DUPLICATE, Rejection.DUPLICATE, Rejection.NEAR_DUPLICATE}
+
+
+def _label(reason: str) -> str:
+    """A check's reason in plain words (a ``Rejection``'s label; another check's own text)."""
+    try:
+        return Rejection(reason).label
+    except ValueError:
+        return reason
+
+
 def _shortfall(
     reply: ChatReply, unreadable: bool, truncated: bool, got: Collected
 ) -> tuple[str, ErrorKind]:
@@ -107,8 +119,9 @@ def _shortfall(
     if truncated:
         return cut
     reasons = {pair.rejection for pair in got.rejected}
-    if reasons == {DUPLICATE}:
+    if reasons and reasons <= _REPEATS:
         return "the model repeated questions it had already asked", ErrorKind.DUPLICATES
     if reasons:
-        return f"pairs were rejected ({', '.join(sorted(reasons))})", ErrorKind.REJECTED
+        said = sorted(_label(reason) for reason in reasons)
+        return f"pairs were rejected ({'; '.join(said)})", ErrorKind.REJECTED
     return "the model gave fewer pairs than asked", ErrorKind.SHORT

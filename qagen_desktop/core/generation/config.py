@@ -7,7 +7,7 @@ is the one place a run's numbers are checked.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qagen_desktop.core.chunking import MIN_CHUNK_CHARS
 from qagen_desktop.core.endpoint import Endpoint
@@ -48,6 +48,14 @@ class RunConfig:
     prompt_template: str = DEFAULT_TEMPLATE
     system_message: str = ""
     response_mode: str = ResponseMode.JSON_SCHEMA
+    # The judge pass (see generation.judging): off by default; the run's endpoint, model and
+    # key unless a judge endpoint or model is given. ``judge_api_key`` is the key for the judge
+    # endpoint's own host (the session never hands it the generation key for another host).
+    judge: bool = False
+    min_score: int = 7
+    judge_model: str | None = None
+    judge_endpoint: Endpoint | None = None
+    judge_api_key: str | None = field(default=None, repr=False)
     # The reply's token limit per pair asked (0: send no limit at all).
     max_tokens_per_pair: int = DEFAULT_TOKENS_PER_PAIR
     # What this endpoint refused before (remembered in the settings), so no request asks again.
@@ -87,9 +95,23 @@ class RunConfig:
                 f"Unknown response mode {self.response_mode!r}: use one of "
                 f"{', '.join(ResponseMode)}."
             )
+        if not 1 <= self.min_score <= 10:
+            raise InvalidValue("min_score", "The minimum score", "from 1 to 10", self.min_score)
+        if self.judge and self.judge_endpoint is not None:
+            self.judge_endpoint.chat_url()
         problem = check_template(self.prompt_template)
         if problem:
             raise ConfigError(problem)
+
+    def judge_target(self) -> tuple[Endpoint, str | None]:
+        """The endpoint (with the judge's model) and key the judge's requests go to."""
+        if self.judge_endpoint is None:
+            endpoint, key = self.endpoint, self.api_key
+        else:
+            endpoint, key = self.judge_endpoint, self.judge_api_key
+        if self.judge_model:
+            endpoint = replace(endpoint, model=self.judge_model)
+        return endpoint, key
 
 
 DEFAULTS = RunConfig()

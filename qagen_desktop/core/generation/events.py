@@ -27,6 +27,9 @@ class RunEvents:
     def usage_updated(self, usage: Usage) -> None:
         """The token usage summed so far."""
 
+    def judge_usage_updated(self, usage: Usage) -> None:
+        """The judge's token usage summed so far (apart from generation's)."""
+
     def notice(self, message: str) -> None:
         """Something worth a line in the status bar: a retry, a fallback."""
 
@@ -64,6 +67,12 @@ class GuardedEvents(RunEvents):
             self._inner.usage_updated(usage)
         except Exception:
             log.exception("RunEvents.usage_updated failed")
+
+    def judge_usage_updated(self, usage: Usage) -> None:
+        try:
+            self._inner.judge_usage_updated(usage)
+        except Exception:
+            log.exception("RunEvents.judge_usage_updated failed")
 
     def notice(self, message: str) -> None:
         try:

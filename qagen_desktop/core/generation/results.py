@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from qagen_desktop.core.client import Usage
@@ -20,6 +21,8 @@ class ChunkOutcome:
     error: str | None = None
     error_kind: ErrorKind | None = None
     requests: int = 0
+    judge_retries: int = 0  # judge requests sent again (a failure, an unreadable reply)
+    unjudged: int = 0  # pairs kept without a score: the judge could not rate them
 
     @property
     def ok(self) -> bool:
@@ -33,7 +36,10 @@ class ChunkOutcome:
 class RunResult:
     """The pairs (in text order), each chunk's outcome, the summed usage, and how it ended.
 
-    ``rejected`` holds the pairs a check turned down, each with its ``rejection`` reason.
+    ``rejected`` holds the pairs a check or the judge turned down, each with its ``rejection``
+    reason. ``usage`` counts generation's tokens, ``judge_usage`` the judge's. ``unjudged``
+    lists the pairs (also in ``pairs``) the judge was on for but could not rate: they carry no
+    score and a ``reason`` starting "Not judged:", and their chunk is reported as failed.
     """
 
     pairs: list[QAPair]
@@ -47,6 +53,13 @@ class RunResult:
     rejected: list[QAPair] = field(default_factory=list)
     # The parts of a request the server refused (remembered per endpoint in the settings).
     refused: frozenset[Refusal] = frozenset()
+    judge_usage: Usage = field(default_factory=Usage)
+    unjudged: list[QAPair] = field(default_factory=list)
+
+    def rejection_counts(self) -> dict[str, int]:
+        """How many pairs were rejected for each reason, most first (ties in reason order)."""
+        counts = Counter(str(pair.rejection) for pair in self.rejected)
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     @property
     def shortfall(self) -> int:

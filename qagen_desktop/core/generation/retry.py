@@ -13,6 +13,20 @@ from dataclasses import dataclass
 
 from qagen_desktop.core.errors import ErrorKind
 
+# Failures after which sending the rest of the run is pointless: every request would fail alike.
+FATAL_KINDS = frozenset(
+    {
+        ErrorKind.AUTH,
+        ErrorKind.FORBIDDEN,
+        ErrorKind.NOT_FOUND,
+        ErrorKind.QUOTA,
+        ErrorKind.REDIRECT,
+        ErrorKind.DNS,
+        ErrorKind.TLS,
+        ErrorKind.CONNECT,
+    }
+)
+
 
 @dataclass(frozen=True)
 class QuotaWait:

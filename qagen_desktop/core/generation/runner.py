@@ -26,6 +26,8 @@ from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
 from qagen_desktop.core.generation.fitting import Fit, fit_run, probe, split_chunk
+from qagen_desktop.core.generation.judge_steps import JudgeSteps
+from qagen_desktop.core.generation.judging import JudgePass
 from qagen_desktop.core.generation.negotiation import (
     Negotiation,
     RequestShape,
@@ -33,24 +35,13 @@ from qagen_desktop.core.generation.negotiation import (
 )
 from qagen_desktop.core.generation.request import pairs_body
 from qagen_desktop.core.generation.results import ChunkOutcome, RunResult
-from qagen_desktop.core.generation.retry import QuotaWait, RetryPolicy
+from qagen_desktop.core.generation.retry import FATAL_KINDS, QuotaWait, RetryPolicy
+from qagen_desktop.core.generation.review import ReviewTools
+from qagen_desktop.core.quality import PairChecker
 from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
 
-# Failures after which sending the rest of the run is pointless: every request would fail alike.
-FATAL_KINDS = frozenset(
-    {
-        ErrorKind.AUTH,
-        ErrorKind.FORBIDDEN,
-        ErrorKind.NOT_FOUND,
-        ErrorKind.QUOTA,
-        ErrorKind.REDIRECT,
-        ErrorKind.DNS,
-        ErrorKind.TLS,
-        ErrorKind.CONNECT,
-    }
-)
 # Failures that leave a chunk failed with the server's own message, not a count of pairs.
 _SERVER_KINDS = frozenset(
     {ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.TIMEOUT, ErrorKind.CONNECT}
@@ -60,8 +51,9 @@ Sleep = Callable[[float], Awaitable[Any]]
 Clock = Callable[[], float]
 
 
-class Generator:
-    """Runs one generation; see the module docstring.
+class Generator(ReviewTools):
+    """Runs one generation; see the module docstring. Its review tools, ``judge_pairs`` and
+    ``regenerate``, come from ``review.ReviewTools``.
 
     ``transport`` replaces the network (tests), ``sleep`` the backoff sleep (an awaitable),
     ``clock`` the monotonic clock that times the run, and ``rng`` the backoff's jitter.
@@ -129,6 +121,9 @@ class Generator:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(task.cancel)
 
+    def _new_run(self, work: list[tuple[Chunk, int]]) -> _Run:
+        return _Run(self, work)
+
     def _plan(self, text: str) -> list[tuple[Chunk, int]]:
         """Check the configuration and the text; the chunks to ask and the pairs each owes."""
         self.config.validate()
@@ -140,19 +135,21 @@ class Generator:
         return [(chunk, share) for chunk, share in zip(chunks, shares, strict=True) if share > 0]
 
 
-class _Run:
+class _Run(JudgeSteps):
     """What one run's chunks share (all on the run's event loop): the plan, the pairs, the
     usage, the negotiated request shape, and whether the run has been stopped."""
 
     def __init__(self, generator: Generator, work: list[tuple[Chunk, int]]) -> None:
         self.config = config = generator.config
         self.generator = generator
+        self.transport = generator._transport
         self.events = GuardedEvents(generator.events)
         self.work = work
         self.outcomes = [ChunkOutcome(chunk.index, share) for chunk, share in work]
         self.pairs: list[QAPair] = []
         self.rejected: list[QAPair] = []
-        self.collector = PairCollector()
+        self.checker = PairChecker()  # one question index for the whole run
+        self.collector = PairCollector([self.checker])
         self.usage = Usage()
         self.negotiation = Negotiation(
             mode=response_mode_or_default(config.response_mode), refused=config.refused
@@ -165,6 +162,12 @@ class _Run:
         self.tasks: list[asyncio.Task[None]] = []
         self.client: httpx.AsyncClient | None = None
         self.slots = asyncio.Semaphore(config.concurrency)
+        # With the judge on, a chunk's checked pairs wait in ``held`` until it has rated them.
+        self.judging = JudgePass(config, self.slots) if config.judge else None
+        self.held: dict[int, list[QAPair]] = {}
+        self.judge_client: httpx.AsyncClient | None = None
+        self.unjudged: list[QAPair] = []
+        self.judge_failures: dict[int, tuple[str, ErrorKind]] = {}
 
     async def main(self) -> None:
         self.events.started(len(self.work))
@@ -176,7 +179,7 @@ class _Run:
             self.generator._transport,
             endpoint=self.config.endpoint,
         )
-        async with client:
+        async with client, self._judge_client(client):
             self.client = client
             self.tasks = [
                 asyncio.create_task(self._chunk_task(chunk, outcome))
@@ -193,6 +196,7 @@ class _Run:
                 await asyncio.wait(self.tasks)
 
     def result(self, elapsed: float) -> RunResult:
+        unjudged = self._release_held()
         pairs = sorted(self.pairs, key=lambda pair: pair.chunk or 0)  # stable: text order
         return RunResult(
             pairs=pairs,
@@ -205,11 +209,13 @@ class _Run:
             fatal=self.fatal,
             rejected=self.rejected,
             refused=self.negotiation.refused,
+            judge_usage=self.judging.usage if self.judging is not None else Usage(),
+            unjudged=unjudged,
         )
 
     async def _chunk_task(self, chunk: Chunk, outcome: ChunkOutcome) -> None:
         try:
-            await self._fill_chunk(chunk, outcome)
+            await self._fill_and_judge(chunk, outcome)
         except asyncio.CancelledError:
             if self.fatal is not None and not self.cancelled:
                 outcome.fail("Not finished: the run stopped.", ErrorKind.STOPPED)
@@ -230,7 +236,7 @@ class _Run:
 
         One budget of ``max_retries`` further requests per chunk, whatever their reason.
         """
-        budget = self.config.max_retries
+        budget = self._budget_left(outcome)
         failures = 0
         reason, reason_kind = "", ErrorKind.SHORT
         while outcome.received < outcome.requested:
@@ -262,6 +268,8 @@ class _Run:
             failures = 0
             self.connect_failures = 0
             reason, reason_kind = self._take(chunk, outcome, reply, need)
+            reason, reason_kind = await self._judge_held(chunk, outcome, (reason, reason_kind))
+            budget = self._budget_left(outcome)  # the judge's retries spend it too
             if reason_kind == ErrorKind.FILTERED:
                 outcome.fail(reason, reason_kind)
                 return
@@ -298,6 +306,7 @@ class _Run:
             await self._fill_chunk(piece, part)
             outcome.received += part.received
             outcome.requests += part.requests
+            outcome.judge_retries += part.judge_retries
             if part.error is not None and part.error_kind is not None:
                 outcome.fail(part.error, part.error_kind)
         return True
@@ -324,8 +333,7 @@ class _Run:
         self.rejected.extend(got.rejected)
         if got.kept:
             outcome.received += len(got.kept)
-            self.pairs.extend(got.kept)
-            self.events.pairs_received(got.kept)
+            self._accept(chunk, got.kept)
         return got.reason, got.kind
 
     def _after_retryable(self, exc: ChatError) -> str:

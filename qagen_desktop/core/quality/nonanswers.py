@@ -95,16 +95,16 @@ _LEADING = _by_first(_WHOLE)
 
 def is_non_answer(answer: str) -> bool:
     """Whether ``answer`` says that there is no answer (see the module docstring)."""
-    # Only the first clauses matter: a lead-in, then the phrase.
-    parts = _CLAUSE_END.split(answer, maxsplit=3)[:3]
-    clauses = [c for c in (fold_words(part) for part in parts) if c]
-    if clauses and clauses[0] in _LEAD_IN:
-        clauses = clauses[1:]
-    if not clauses:
+    # Only the first clauses matter: a lead-in, then the phrase. They are folded one by one, as
+    # needed: most answers are settled by their first.
+    clauses = (fold_words(part) for part in _CLAUSE_END.split(answer, maxsplit=3)[:3])
+    first = next((c for c in clauses if c), "")
+    if first in _LEAD_IN:
+        first = next((c for c in clauses if c), "")
+    if not first:
         return False
-    first = clauses[0]
     if first in _WHOLE:
         return True
-    spaced = first + " "
     candidates = _LEADING.get(first.split(" ", 1)[0], ()) + _LEADING.get(first[0], ())
+    spaced = first + " "
     return any(spaced.startswith(phrase) for phrase in candidates)

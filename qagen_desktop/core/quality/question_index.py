@@ -13,15 +13,15 @@ the same tokens, while "Who built X?" and "When was X built?", or "What happened
 
 Written here rather than taken from ``datasketch``: that pulls in NumPy and SciPy for the desktop
 bundle, and hashes each shingle per question, where questions are short and their words recur,
-so a signature cached per distinct token makes a question's signature one ``min`` per row.
+so a signature cached per distinct token (all rows packed in one int) makes a question's
+signature a few big-int operations per token.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from qagen_desktop.core.parsing import normalise_question
 from qagen_desktop.core.quality import text
@@ -30,15 +30,51 @@ BUCKET_LIMIT = 32
 _PRIME = (1 << 61) - 1  # a Mersenne prime: (a*x + b) mod p is a good universal hash family
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """What the index keeps of a question: its folded text, sorted tokens, and band keys."""
+class _Entry(NamedTuple):
+    """What the index keeps of a question: its folded text, words, and band keys."""
 
     normalised: str
-    tokens: tuple[str, ...]
+    words: frozenset[str]  # the words compared (``Tokens.asking``), not question words or numbers
     must: int  # a hash of the question words and numbers, which a repeat must share
-    words: int  # how many of the tokens are words (not question words or numbers)
-    bands: tuple[int, ...]
+    bands: tuple[bytes, ...]  # empty when the question has no word or number to compare
+
+
+# A token's signature is one int holding its hash under every row's function, each in a lane of
+# _LANE bits: the top _VALUE bits of the hash, and a zero guard bit above them. The minima of many
+# signatures, lane by lane, then take a few big-int operations per token (``_minima``) where
+# ``min`` per row took one call each, and a band is a slice of the minima's bytes.
+_LANE = 24
+_VALUE = _LANE - 1
+
+
+class _Signatures(dict[str, int]):
+    """A token's signature (see above), computed on its first look-up: a known token is then a
+    look-up in C (``map(signatures.__getitem__, names)``)."""
+
+    def __init__(self, coefficients: list[tuple[int, int]]) -> None:
+        super().__init__()
+        self._coefficients = coefficients
+
+    def __missing__(self, token: str) -> int:
+        seed = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
+        packed = 0
+        for lane, (a, b) in enumerate(self._coefficients):
+            packed |= (((a * seed + b) % _PRIME) >> (61 - _VALUE)) << (lane * _LANE)
+        self[token] = packed
+        return packed
+
+
+def _minima(signatures: list[int], guards: int) -> int:
+    """The lane-by-lane minimum of ``signatures``; ``guards`` has every lane's guard bit set.
+
+    With the guard bit set in ``low`` and clear in ``other``, a lane of ``(low | guards) - other``
+    keeps its guard bit exactly where low >= other, and no lane borrows from the next; that bit,
+    spread over the lane's value bits, picks ``other`` there."""
+    low = signatures[0]
+    for other in signatures[1:]:
+        keep = ((low | guards) - other) & guards
+        low ^= (low ^ other) & (keep - (keep >> _VALUE))
+    return low
 
 
 class QuestionIndex:
@@ -58,19 +94,20 @@ class QuestionIndex:
         if not 0 < threshold <= 1:
             raise ValueError("threshold must be in (0, 1]")
         self.threshold = threshold
-        self._bands = bands
-        self._rows = rows
         rng = random.Random(seed)
-        self._coefficients = [
-            (rng.randrange(1, _PRIME), rng.randrange(_PRIME)) for _ in range(bands * rows)
-        ]
-        self._signatures: dict[str, tuple[str, tuple[int, ...]]] = {}
+        self._signatures = _Signatures(
+            [(rng.randrange(1, _PRIME), rng.randrange(_PRIME)) for _ in range(bands * rows)]
+        )
         self._exact: dict[str, int] = {}
-        self._buckets: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
+        self._guards = sum(1 << (lane * _LANE + _VALUE) for lane in range(bands * rows))
+        size = rows * _LANE // 8
+        self._band_bytes = size * bands
+        self._band_slices = [slice(at, at + size) for at in range(0, size * bands, size)]
+        self._buckets: list[dict[bytes, int | list[int]]] = [{} for _ in range(bands)]
+        # Per kept question, by number: its text (None once discarded), words and ``must``.
         self._questions: list[str | None] = []
-        self._tokens: list[tuple[str, ...]] = []
+        self._words: list[frozenset[str]] = []
         self._musts: list[int] = []
-        self._words: list[int] = []
         self._last: tuple[str, _Entry] | None = None
         self._last_normalised: tuple[str, str] | None = None
 
@@ -80,27 +117,25 @@ class QuestionIndex:
     def find(self, question: str, tokens: text.Tokens | None = None) -> str | None:
         """The kept question that ``question`` repeats, exactly or in other words; else None.
         ``tokens``: the question's ``text.tokens``, where the caller has them already."""
-        entry = self._entry(question, tokens)
-        kept = self._exact.get(entry.normalised)
+        normalised, mine, must, bands = self._entry(question, tokens)
+        kept = self._exact.get(normalised)
         if kept is not None:
             return self._questions[kept]
-        if not entry.tokens:
-            return None
-        mine = set(entry.tokens)
-        must, words = entry.must, entry.words
-        musts, counts, stored = self._musts, self._words, self._tokens
+        mine_count = len(mine)
+        musts, stored, questions = self._musts, self._words, self._questions
         threshold = self.threshold
-        for band, bucket in zip(entry.bands, self._buckets, strict=True):
+        for band, bucket in zip(bands, self._buckets, strict=False):
             found = bucket.get(band)
             if found is None:
                 continue
-            for candidate in (found,) if isinstance(found, int) else found:
+            for candidate in (found,) if type(found) is int else found:  # type: ignore[union-attr]
                 # Jaccard over the words, once the question words and numbers match.
                 if musts[candidate] != must:
                     continue
-                shared = len(mine.intersection(stored[candidate])) - (len(mine) - words)
-                if shared >= threshold * (words + counts[candidate] - shared):
-                    repeated = self._questions[candidate]
+                words = stored[candidate]
+                shared = len(mine & words)
+                if shared >= threshold * (mine_count + len(words) - shared):
+                    repeated = questions[candidate]
                     if repeated is not None:
                         return repeated
         return None
@@ -111,18 +146,15 @@ class QuestionIndex:
 
     def add(self, question: str, tokens: text.Tokens | None = None) -> None:
         """Keep ``question``: later repeats of it are found. Adding it twice keeps it once."""
-        entry = self._entry(question, tokens)
-        if entry.normalised in self._exact:
+        normalised, words, must, bands = self._entry(question, tokens)
+        if normalised in self._exact:
             return
         number = len(self._questions)
         self._questions.append(question)
-        self._tokens.append(entry.tokens)
-        self._musts.append(entry.must)
-        self._words.append(entry.words)
-        self._exact[entry.normalised] = number
-        if not entry.tokens:
-            return
-        for band, bucket in zip(entry.bands, self._buckets, strict=True):
+        self._words.append(words)
+        self._musts.append(must)
+        self._exact[normalised] = number
+        for band, bucket in zip(bands, self._buckets, strict=False):
             found = bucket.get(band)
             if found is None:
                 bucket[band] = number
@@ -133,37 +165,31 @@ class QuestionIndex:
 
     def discard(self, question: str) -> None:
         """Forget ``question`` (a pair rejected after it was kept); unknown ones are ignored."""
-        number = self._exact.pop(self._entry(question).normalised, None)
+        number = self._exact.pop(self._normalised(question), None)
         if number is not None:
             self._questions[number] = None
 
     def _entry(self, question: str, found: text.Tokens | None = None) -> _Entry:
         # find() then add() for one question is the usual call pattern: compute it once.
-        if self._last is not None and self._last[0] is question:
-            return self._last[1]
+        last = self._last
+        if last is not None and last[0] is question:
+            return last[1]
         if found is None:
             found = text.tokens(question)
         # Only words and numbers are hashed: a question word shared by half the questions
         # ("what") would make every short question a candidate of every other. It is compared
         # when a candidate is verified.
-        shared = [self._signature(name) for name in sorted(found.asking | found.numbers)]
-        bands: tuple[int, ...] = ()
-        if shared:
-            minima: Iterator[int] = (
-                iter(shared[0][1])
-                if len(shared) == 1
-                else map(min, *(vector for _, vector in shared))
-            )
-            # Each band is ``rows`` consecutive minima, grouped by zip over one iterator.
-            bands = tuple(map(hash, zip(*[minima] * self._rows, strict=True)))
-        kept = tuple(name for name, _ in shared)
-        asked = tuple(sorted(_ASKED + name for name in found.interrogatives))
-        must = hash(asked + tuple(sorted(found.numbers)))
+        numbers = found.numbers
+        names = found.asking | numbers if numbers else found.asking
+        bands: tuple[bytes, ...] = ()
+        if names:
+            minima = _minima(list(map(self._signatures.__getitem__, names)), self._guards)
+            raw = minima.to_bytes(self._band_bytes, "little")
+            bands = tuple(map(raw.__getitem__, self._band_slices))
         entry = _Entry(
             self._normalised(question),
-            kept + asked if kept else (),
-            must,
-            len(found.asking),
+            found.asking,
+            hash((found.interrogatives, numbers)),
             bands,
         )
         self._last = (question, entry)
@@ -175,16 +201,3 @@ class QuestionIndex:
         normalised = normalise_question(question)
         self._last_normalised = (question, normalised)
         return normalised
-
-    def _signature(self, token: str) -> tuple[str, tuple[int, ...]]:
-        """The token (one shared string) and its hash under every row's function, cached."""
-        cached = self._signatures.get(token)
-        if cached is None:
-            seed = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
-            vector = tuple((a * seed + b) % _PRIME for a, b in self._coefficients)
-            cached = self._signatures[token] = (token, vector)
-        return cached
-
-
-# Marks a question word among a question's kept tokens (no folded word starts with it).
-_ASKED = "?"

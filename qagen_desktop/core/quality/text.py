@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from qagen_desktop.core.quality import stopwords
 
@@ -28,7 +28,15 @@ _SPACELESS_RUN = re.compile(rf"[{_SPACELESS}]")
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
 # Thousands separators inside a number: "1,200" and "1 200" are "1200".
 _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))")
-_DIGIT = re.compile(r"\d")
+# A cheap search first: most texts hold no separated number, and the substitution's look-behind
+# is tried at every character.
+_MAYBE_THOUSANDS = re.compile(r"\d[,\u00a0\u202f ]\d{3}")
+_ASCII_DIGITS = "0123456789"
+# In ASCII text a token is a run of letters and digits: every other character becomes a space,
+# and ``str.split`` cuts the rest, many times faster than the regex it matches.
+_ASCII_SPACES = str.maketrans({i: " " for i in range(128) if not chr(i).isalnum()})
+_ASCII_TOKEN = re.compile(r"[0-9a-z]+")  # folded ASCII is lower case
+_LONG = 256  # characters: a chunk rather than a question or an answer
 _PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
 
 
@@ -71,8 +79,7 @@ def key(word: str) -> str:
     return word[:6]
 
 
-@dataclass(frozen=True, slots=True)
-class Tokens:
+class Tokens(NamedTuple):
     """The tokens of one text, sorted into what the checks treat differently.
 
     ``content``: keys of content words and CJK bigrams; ``asking``: what a question asks about,
@@ -90,91 +97,120 @@ class Tokens:
     yes_no: frozenset[str]
 
 
-# What a (folded, spaced) word is to the checks, by kind: decided once per distinct word.
+# What a (folded, spaced) word is to the checks, by kind: decided once per distinct word. A
+# kind is the index of the list ``tokens`` gathers it in.
 _CONTENT, _NUMBER, _FIGURE, _ASKING, _YES_NO_WORD, _STOP, _FRAME = range(7)
-_KINDS: dict[str, tuple[int, str]] = {}
 _KINDS_LIMIT = 500_000  # words cached, at most: a vocabulary, not a corpus
 
 
-def _kind(word: str) -> tuple[int, str]:
-    found = _KINDS.get(word)
-    if found is not None:
-        return found
+def _decide(word: str) -> tuple[int, str]:
     if word.isdigit():
-        found = (_FIGURE, word.lstrip("0") or "0")
-    elif word in _NUMBER_WORDS:
-        found = (_NUMBER, _NUMBER_WORDS[word])
-    elif word in _INTERROGATIVES:
-        found = (_ASKING, stopwords.INTERROGATIVE_ALIASES.get(word, word))
-    elif word in _YES_NO:
-        found = (_YES_NO_WORD, word)
-    elif word in _STOPWORDS or (len(word) == 1 and word.isascii()):
-        found = (_STOP, key(word))
-    elif word in _FRAMING:
-        found = (_FRAME, key(word))
-    else:
-        found = (_CONTENT, key(word))
-    if len(_KINDS) >= _KINDS_LIMIT:
-        _KINDS.clear()
-    _KINDS[word] = found
-    return found
+        return (_FIGURE, word.lstrip("0") or "0")
+    if word in _NUMBER_WORDS:
+        return (_NUMBER, _NUMBER_WORDS[word])
+    if word in _INTERROGATIVES:
+        return (_ASKING, stopwords.INTERROGATIVE_ALIASES.get(word, word))
+    if word in _YES_NO:
+        return (_YES_NO_WORD, word)
+    if word in _STOPWORDS or (len(word) == 1 and word.isascii()):
+        return (_STOP, key(word))
+    if word in _FRAMING:
+        return (_FRAME, key(word))
+    return (_CONTENT, key(word))
+
+
+class _Cache(dict[str, tuple[int, str]]):
+    """Word to (kind, value), filled on a miss, so a look-up of a known word stays in C
+    (``map(cache.__getitem__, words)``)."""
+
+    def __missing__(self, word: str) -> tuple[int, str]:
+        if len(self) >= _KINDS_LIMIT:
+            self.clear()
+        found = self[word] = _decide(word)
+        return found
+
+
+class _VocabularyCache(dict[str, str]):
+    """Word to what a chunk's vocabulary holds for it: its key, or its number."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _KINDS_LIMIT:
+            self.clear()
+        kind, value = _KINDS[word]
+        found = self[word] = key(word) if kind in (_ASKING, _YES_NO_WORD) else value
+        return found
+
+
+_KINDS = _Cache()
+_VOCABULARY = _VocabularyCache()
 
 
 def tokens(text: str) -> Tokens:
     """The tokens of ``text`` (see ``Tokens``)."""
-    folded = fold(text)
-    if _DIGIT.search(folded):
-        folded = _THOUSANDS.sub("", folded)
-    content: set[str] = set()
-    about: set[str] = set()
-    numbers: set[str] = set()
-    figures: set[str] = set()
-    asking: set[str] = set()
-    yes_no: set[str] = set()
-    spaceless = not folded.isascii() and _SPACELESS_RUN.search(folded) is not None
-    for word in _TOKEN.findall(folded):
-        if spaceless and _SPACELESS_RUN.match(word):
-            content.update(_bigrams(word))
-            about.update(_characters(word))
-            continue
-        kind, value = _kind(word)
-        if kind == _CONTENT:
-            content.add(value)
-            about.add(value)
-        elif kind == _FRAME:
-            content.add(value)
-        elif kind == _FIGURE:
-            numbers.add(value)
-            figures.add(value)
-        elif kind == _NUMBER:
-            numbers.add(value)
-        elif kind == _ASKING:
-            asking.add(value)
-        elif kind == _YES_NO_WORD:
-            yes_no.add(value)
-    return Tokens(
-        frozenset(content),
-        frozenset(about),
-        frozenset(numbers),
-        frozenset(figures),
-        frozenset(asking),
-        frozenset(yes_no),
+    folded = _joined_thousands(fold(text))
+    words = _words(folded)
+    about: list[str] = []
+    content: list[str] = []
+    if not folded.isascii() and _SPACELESS_RUN.search(folded) is not None:
+        spaced = []
+        for word in words:
+            if _SPACELESS_RUN.match(word):
+                content += _bigrams(word)
+                about += _characters(word)
+            else:
+                spaced.append(word)
+        words = spaced
+    # One list per kind; content words go to both "content" and "about" (see Tokens).
+    kinds: tuple[list[str], ...] = ([], [], [], [], [], [], [])
+    for kind, value in map(_KINDS.__getitem__, words):
+        kinds[kind].append(value)
+    words_kept = kinds[_CONTENT]
+    numbers = (
+        frozenset(kinds[_NUMBER] + kinds[_FIGURE]) if kinds[_FIGURE] or kinds[_NUMBER] else _NONE
     )
+    return Tokens(
+        frozenset(content + words_kept + kinds[_FRAME]),
+        frozenset(about + words_kept),
+        numbers,
+        frozenset(kinds[_FIGURE]) if kinds[_FIGURE] else _NONE,
+        frozenset(kinds[_ASKING]) if kinds[_ASKING] else _NONE,
+        frozenset(kinds[_YES_NO_WORD]) if kinds[_YES_NO_WORD] else _NONE,
+    )
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def chunk_vocabulary(text: str) -> frozenset[str]:
     """Every key and number in a chunk, stop-words included: what an answer is matched against."""
-    folded = _THOUSANDS.sub("", fold(text))
-    words = set(_TOKEN.findall(folded))
+    folded = _joined_thousands(fold(text))
+    words = set(_words(folded))
     found: set[str] = set()
     if not folded.isascii() and _SPACELESS_RUN.search(folded):
         for word in [w for w in words if _SPACELESS_RUN.match(w)]:
             found.update(_bigrams(word, keep_function=True))
             words.discard(word)
-    for word in words:
-        kind, value = _KINDS.get(word) or _kind(word)
-        found.add(key(word) if kind in (_ASKING, _YES_NO_WORD) else value)
+    found.update(map(_VOCABULARY.__getitem__, words))
     return frozenset(found)
+
+
+def _joined_thousands(folded: str) -> str:
+    """``folded`` with thousands separators dropped from its numbers ("1,200" is "1200")."""
+    # A long ASCII text (a chunk) is searched for a digit first, ten fast substring searches.
+    if len(folded) > _LONG and folded.isascii() and not any(d in folded for d in _ASCII_DIGITS):
+        return folded
+    if _MAYBE_THOUSANDS.search(folded) is None:
+        return folded
+    return _THOUSANDS.sub("", folded)
+
+
+def _words(folded: str) -> list[str]:
+    """The runs of letters and digits in ``folded`` (spaceless runs whole)."""
+    if not folded.isascii():
+        return _TOKEN.findall(folded)
+    if len(folded) > _LONG:
+        return folded.translate(_ASCII_SPACES).split()
+    return _ASCII_TOKEN.findall(folded)  # the faster of the two on short texts
 
 
 def _bigrams(run: str, *, keep_function: bool = False) -> list[str]:
