@@ -51,14 +51,18 @@ def request_tokens(config: RunConfig, chunk_chars: int, pairs: int) -> int:
     return prompt_tokens(config, chunk_chars, pairs) + reply
 
 
-def fit_chunk_chars(context_tokens: int, config: RunConfig, text_chars: int) -> int:
-    """The longest chunk whose prompt and reply fit in ``context_tokens``, pairs being spread
-    over the text by length (so a longer chunk owes more of them: one more allows for the
-    rounding). At least ``MIN_CHUNK_CHARS``, at most ``AUTO_CHUNK_CAP``."""
+def fit_chunk_chars(
+    context_tokens: int, config: RunConfig, text_chars: int, pairs: int | None = None
+) -> int:
+    """The longest chunk whose prompt and reply fit in ``context_tokens``, ``pairs`` (the run's
+    total by default) being spread over ``text_chars`` by length (so a longer chunk owes more
+    of them: one more allows for the rounding). At least ``MIN_CHUNK_CHARS``, at most
+    ``AUTO_CHUNK_CAP``."""
+    pairs = config.total_pairs if pairs is None else pairs
     per_pair = config.max_tokens_per_pair or DEFAULT_TOKENS_PER_PAIR
-    room = context_tokens - prompt_tokens(config, 0, config.total_pairs)
+    room = context_tokens - prompt_tokens(config, 0, pairs)
     room -= REPLY_ALLOWANCE_TOKENS + per_pair
-    pairs_per_char = config.total_pairs / max(text_chars, 1)
+    pairs_per_char = pairs / max(text_chars, 1)
     chars = room / (1 / CHARS_PER_TOKEN + per_pair * pairs_per_char)
     return int(max(MIN_CHUNK_CHARS, min(AUTO_CHUNK_CAP, chars)))
 
@@ -118,17 +122,19 @@ def probe(config: RunConfig, transport: httpx.AsyncBaseTransport | None) -> Serv
     return asyncio.run(ask())
 
 
-def split_chunk(chunk: Chunk, need: int) -> list[tuple[Chunk, int]]:
-    """``chunk`` cut near its middle at a paragraph or sentence end, with ``need`` spread over
-    the pieces by length; empty when the chunk is too short to cut."""
+def split_chunk(chunk: Chunk, need: int, fits: int | None = None) -> list[tuple[Chunk, int]]:
+    """``chunk`` cut at paragraph or sentence ends into pieces of at most half its length, or
+    of ``fits`` characters where that is smaller (what the server's context holds), with
+    ``need`` spread over the pieces by length (a piece may get none); empty when the chunk is
+    too short to cut."""
     if len(chunk.text) < 2 * MIN_CHUNK_CHARS:
         return []
-    pieces = chunk_text(chunk.text, math.ceil(len(chunk.text) / 2))
+    half = math.ceil(len(chunk.text) / 2)
+    pieces = chunk_text(chunk.text, min(half, max(fits or half, MIN_CHUNK_CHARS)))
     if len(pieces) < 2:
         return []
     shares = allocate_pairs([piece.content_length for piece in pieces], need)
     return [
         (Chunk(chunk.index, chunk.start + piece.start, piece.text), share)
         for piece, share in zip(pieces, shares, strict=True)
-        if share > 0
     ]

@@ -25,7 +25,13 @@ from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
-from qagen_desktop.core.generation.fitting import Fit, fit_run, probe, split_chunk
+from qagen_desktop.core.generation.fitting import (
+    Fit,
+    fit_chunk_chars,
+    fit_run,
+    probe,
+    split_chunk,
+)
 from qagen_desktop.core.generation.judge_steps import JudgeSteps
 from qagen_desktop.core.generation.judging import JudgePass
 from qagen_desktop.core.generation.negotiation import (
@@ -289,12 +295,13 @@ class _Run(JudgeSteps):
         asked for its share of the pairs still owed (halves again where still too long). False
         when the chunk is too short to cut: then the refusal is the chunk's failure."""
         need = outcome.requested - outcome.received
-        pieces = split_chunk(chunk, need)
+        window = exc.overflow.context_tokens if exc.overflow is not None else None
+        fits = fit_chunk_chars(window, self.config, len(chunk.text), need) if window else None
+        pieces = split_chunk(chunk, need, fits)
         if not pieces:
             return False
         if chunk.index not in self.split_chunks:  # said once per chunk, not per halving
             self.split_chunks.add(chunk.index)
-            window = exc.overflow.context_tokens if exc.overflow is not None else None
             size = f" ({window} tokens)" if window else ""
             count = "two" if len(pieces) == 2 else str(len(pieces))
             self.events.notice(
@@ -302,6 +309,8 @@ class _Run(JudgeSteps):
                 f"split in {count}."
             )
         for piece, share in pieces:
+            if share == 0:
+                continue  # fewer pairs owed than pieces: the others are not asked
             part = ChunkOutcome(chunk.index, share)
             await self._fill_chunk(piece, part)
             outcome.received += part.received
