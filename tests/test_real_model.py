@@ -8,6 +8,7 @@ failed instead under CI (CI=true). What a run measured goes to the figures at th
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 import sysconfig
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from qagen_process import read_jsonl, run_qagen
 from real_server import LlamaServer
@@ -28,6 +30,32 @@ pytestmark = [pytest.mark.real_model, pytest.mark.slow]
 TEXT_CHARS = 9000
 RUN_LIMIT = 180
 MODEL = "gemma-3-270m"
+# The 3-minute bound of issue 11 holds on a machine that gives the server its 2 cores: Gemma 3
+# 270M then writes 30-60 tokens a second. Far below this, the machine is busy with other work
+# and the bound says nothing about the app.
+MIN_TOKENS_PER_SECOND = 8.0
+
+
+def require_capacity(url: str) -> None:
+    """Skip (fail under CI) where the server writes too slowly for the time bound to mean
+    anything: one short request, timed by the server itself (``timings``)."""
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "Count from one to twenty in words."}],
+        "max_tokens": 24,
+    }
+    with httpx.Client(timeout=120, trust_env=False) as client:
+        timings = client.post(url + "/chat/completions", json=body).json().get("timings") or {}
+    rate = float(timings.get("predicted_per_second") or 0.0)
+    if rate >= MIN_TOKENS_PER_SECOND:
+        return
+    reason = (
+        f"the server writes {rate:.1f} tokens/s here (under {MIN_TOKENS_PER_SECOND:g}: the "
+        "machine is busy), too slow for the 3-minute bound to say anything"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 def licence_text(chars: int = TEXT_CHARS) -> str:
@@ -60,6 +88,7 @@ def _chat(url: str, body: dict[str, Any], timeout: float = 120) -> ChatReply:
 # keep the tier under 5). Replies are bounded (max_tokens and a schema of exactly n pairs), so a
 # weak model's reply ends where the pairs do instead of at the server's cap.
 def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure: Any) -> None:
+    require_capacity(llama_url)
     source = tmp_path / "licence.txt"
     source.write_text(licence_text(), encoding="utf-8")
     out = tmp_path / "qa.jsonl"
@@ -107,6 +136,7 @@ def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
 def test_qagen_generate_splits_chunks_to_fit_a_small_context(
     small_llama: LlamaServer, tmp_path: Path, figure: Any
 ) -> None:
+    require_capacity(small_llama.url)
     source = tmp_path / "licence.txt"
     source.write_text(licence_text(TEXT_CHARS // 2), encoding="utf-8")
     out = tmp_path / "qa.jsonl"
