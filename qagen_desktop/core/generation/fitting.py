@@ -33,6 +33,12 @@ AUTO_CHUNK_CAP = DEFAULTS.chunk_chars
 NUM_CTX_STEP = 1024
 
 
+def counting_size(chunk_chars: int) -> int:
+    """The chunk size to count a text's chunks by before any server is asked: "auto" (or any
+    size under the smallest chunk, as the window's "auto" step) counts at its largest chunk."""
+    return chunk_chars if chunk_chars >= MIN_CHUNK_CHARS else AUTO_CHUNK_CAP
+
+
 def estimate_tokens(chars: int) -> int:
     """Tokens of ``chars`` characters, estimated on the high side."""
     return math.ceil(chars / CHARS_PER_TOKEN)

@@ -106,12 +106,9 @@ class ContextPane(QWidget):
         if not text.strip():
             self.countLabel.setText("No text yet")
             return
-        from qagen_desktop.core.chunking import MIN_CHUNK_CHARS, count_chunks
-        from qagen_desktop.core.generation.fitting import AUTO_CHUNK_CAP
+        from qagen_desktop.core.chunking import count_chunks
+        from qagen_desktop.core.generation.fitting import counting_size
 
-        # "auto" (or the spin box's "auto" step) is counted at its largest chunk: the real size
-        # is known only once the server is asked.
-        size = self._chunk_chars if self._chunk_chars >= MIN_CHUNK_CHARS else AUTO_CHUNK_CAP
-        chunks = count_chunks(text, size)
+        chunks = count_chunks(text, counting_size(self._chunk_chars))
         noun = "chunk" if chunks == 1 else "chunks"
         self.countLabel.setText(f"{len(text):,} characters · {chunks:,} {noun}")
