@@ -30,9 +30,9 @@ pytestmark = [pytest.mark.real_model, pytest.mark.slow]
 TEXT_CHARS = 9000
 RUN_LIMIT = 180
 MODEL = "gemma-3-270m"
-# The 3-minute bound of issue 11 holds on a machine that gives the server its 2 cores: Gemma 3
-# 270M then writes 30-60 tokens a second. Far below this, the machine is busy with other work
-# and the bound says nothing about the app.
+# The 3-minute bound of issue 11 is about the app on a machine that gives the server its cores.
+# Where the server writes slower than this (measured at 0.4-7 tokens/s on a 2-core machine
+# running other test suites beside it), the bound says nothing about the app.
 MIN_TOKENS_PER_SECOND = 8.0
 
 
