@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import real_server
 
+from qagen_desktop.core.client import KEEPALIVE_EXPIRY
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.generation import Generator, RunConfig
 from qagen_desktop.core.records import PairStatus
@@ -93,7 +94,13 @@ async def plain_client(
     """Send ``bodies`` with ``concurrency`` in flight, reading each stream to its end; the
     completion tokens the server reported, and the wall time."""
     gate = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections kept no longer than the app keeps them: past llama-server's 5 s a reused
+    # connection is closed under the request ("Server disconnected without sending a response").
+    limits = httpx.Limits(
+        max_connections=concurrency,
+        max_keepalive_connections=concurrency,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
+    )
     completion = 0
 
     async def one(client: httpx.AsyncClient, body: dict[str, Any]) -> None:

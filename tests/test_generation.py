@@ -353,7 +353,8 @@ def first_request_per_chunk(reply: Reply) -> Callable[[int, dict[str, Any]], Rep
 
     def script(n: int, body: dict[str, Any]) -> Reply | None:
         prompt = body["messages"][-1]["content"]
-        context = prompt[prompt.index('"""') :]
+        # The chunk's text alone: the count asked comes after it, and changes on each re-ask.
+        context = prompt[prompt.index('"""') : prompt.rindex('"""')]
         with lock:
             first = context not in seen
             seen.add(context)

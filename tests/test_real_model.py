@@ -8,6 +8,7 @@ failed instead under CI (CI=true). What a run measured goes to the figures at th
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 import sysconfig
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from qagen_process import read_jsonl, run_qagen
 from real_server import LlamaServer
@@ -28,6 +30,32 @@ pytestmark = [pytest.mark.real_model, pytest.mark.slow]
 TEXT_CHARS = 9000
 RUN_LIMIT = 180
 MODEL = "gemma-3-270m"
+# The 3-minute bound of issue 11 is about the app on a machine that gives the server its cores.
+# Where the server writes slower than this (measured at 0.4-7 tokens/s on a 2-core machine
+# running other test suites beside it), the bound says nothing about the app.
+MIN_TOKENS_PER_SECOND = 8.0
+
+
+def require_capacity(url: str) -> None:
+    """Skip (fail under CI) where the server writes too slowly for the time bound to mean
+    anything: one short request, timed by the server itself (``timings``)."""
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "Count from one to twenty in words."}],
+        "max_tokens": 24,
+    }
+    with httpx.Client(timeout=120, trust_env=False) as client:
+        timings = client.post(url + "/chat/completions", json=body).json().get("timings") or {}
+    rate = float(timings.get("predicted_per_second") or 0.0)
+    if rate >= MIN_TOKENS_PER_SECOND:
+        return
+    reason = (
+        f"the server writes {rate:.1f} tokens/s here (under {MIN_TOKENS_PER_SECOND:g}: the "
+        "machine is busy), too slow for the 3-minute bound to say anything"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 def licence_text(chars: int = TEXT_CHARS) -> str:
@@ -57,15 +85,10 @@ def _chat(url: str, body: dict[str, Any], timeout: float = 120) -> ChatReply:
 
 
 # Issue 11's first "done when": the run ends within 3 minutes (it stops this test's clock too, to
-# keep the tier under 5). Today's app sends no max_tokens, so each reply of the weak model runs
-# on to the server's cap; the run then outlasts its 3 minutes. That, and only that, is expected
-# to fail until replies are bounded: every other failure below fails the test.
-@pytest.mark.xfail(
-    raises=subprocess.TimeoutExpired,
-    strict=False,
-    reason="issue 11: replies are not bounded yet, so the run does not end within 3 minutes",
-)
+# keep the tier under 5). Replies are bounded (max_tokens and a schema of exactly n pairs), so a
+# weak model's reply ends where the pairs do instead of at the server's cap.
 def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure: Any) -> None:
+    require_capacity(llama_url)
     source = tmp_path / "licence.txt"
     source.write_text(licence_text(), encoding="utf-8")
     out = tmp_path / "qa.jsonl"
@@ -92,15 +115,47 @@ def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure
     assert done.code in (0, 1), done.output
     assert "Traceback" not in done.output
     assert "broke before the reply was complete" not in done.output
-    for pair in pairs:
-        question, answer = pair["question"].strip(), pair["answer"].strip()
-        assert question and answer, pair
-        assert question.lower() != answer.lower(), pair
+    assert_no_junk(pairs)
     if done.code == 0:
         assert len(pairs) == 9
     else:
         # A plain account of what is missing, and why.
         assert re.search(r"\d+ of 9|fewer|shortfall|missing|failed", done.stderr), done.stderr
+
+
+def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
+    for pair in pairs:
+        question, answer = pair["question"].strip(), pair["answer"].strip()
+        assert question and answer, pair
+        assert question.lower() != answer.lower(), pair
+
+
+# Issue 11's second "done when": with 512 tokens a slot, a 3,000-character chunk does not fit.
+# The run splits such chunks and writes pairs instead of failing each. Half the text and fewer
+# pairs than the run above keep the tier inside its 5 minutes.
+def test_qagen_generate_splits_chunks_to_fit_a_small_context(
+    small_llama: LlamaServer, tmp_path: Path, figure: Any
+) -> None:
+    require_capacity(small_llama.url)
+    source = tmp_path / "licence.txt"
+    source.write_text(licence_text(TEXT_CHARS // 2), encoding="utf-8")
+    out = tmp_path / "qa.jsonl"
+    started = time.monotonic()
+    args = ["generate", str(source), "-n", "4", "--max-retries", "2"]
+    args += ["--endpoint", small_llama.url, "--model", MODEL, "--timeout", "120", "-o", str(out)]
+    done = run_qagen(args, cwd=tmp_path, timeout=RUN_LIMIT)
+    pairs = read_jsonl(out) if out.exists() else []
+    tokens = re.search(r"tokens: .*", done.stderr)
+    figure(
+        f"real llama.cpp -c 2048 -np 4, qagen generate -n 4 on {TEXT_CHARS // 2} chars: exit "
+        f"{done.code}, {len(pairs)} pairs, {tokens.group(0) if tokens else 'no tokens'}, "
+        f"{time.monotonic() - started:.0f} s"
+    )
+    assert done.code in (0, 1), done.output
+    assert "longer than the server's context (512 tokens): split in" in done.stderr
+    assert "exceeds the available context size" not in done.stderr  # no chunk failed so
+    assert pairs, done.output
+    assert_no_junk(pairs)
 
 
 def test_the_real_props_give_each_slot_a_quarter_of_the_context(llama_url: str) -> None:

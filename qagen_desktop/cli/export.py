@@ -174,8 +174,10 @@ def _summary_name(reason: str, min_score: int | None) -> str:
 
 def usage_text(usage: Usage, judge: Usage | None = None) -> str:
     """Generation's tokens, then the judge's apart (when it ran)."""
+    # Cached tokens are part of the prompt's count: shown beside it, not added to the sum.
+    cached = f" ({usage.cached_prompt_tokens} cached)" if usage.cached_prompt_tokens else ""
     text = (
-        f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion = "
+        f"{usage.prompt_tokens} prompt{cached} + {usage.completion_tokens} completion = "
         f"{usage.total_tokens}"
     )
     if judge is not None:

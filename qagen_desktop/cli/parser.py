@@ -10,6 +10,7 @@ from qagen_desktop import __version__
 from qagen_desktop.core.endpoint import DEFAULT_AZURE_API_VERSION, DEFAULT_ENDPOINT, PROVIDERS
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.generation import DEFAULTS
+from qagen_desktop.core.generation.config import AUTO_CHUNK_CHARS
 from qagen_desktop.core.session import RunFlags
 from qagen_desktop.core.settings import FORMATS
 from qagen_desktop.core.sources import SUPPORTED_SUFFIXES
@@ -19,6 +20,7 @@ PROG = "qagen"
 FLAG_OF_FIELD = {
     "total_pairs": "-n",
     "chunk_chars": "--chunk-chars",
+    "max_tokens_per_pair": "--max-tokens-per-pair",
     "concurrency": "--concurrency",
     "max_retries": "--max-retries",
     "timeout": "--timeout",
@@ -128,9 +130,17 @@ def _add_run_options(gen: argparse.ArgumentParser) -> None:
     )
     gen.add_argument(
         "--chunk-chars",
-        type=int,
+        type=_chunk_chars,
         metavar="K",
-        help=f"longest chunk, in characters (default: {DEFAULTS.chunk_chars})",
+        help="longest chunk, in characters, or auto: fitted to the server's context "
+        f"(default: {DEFAULTS.chunk_chars})",
+    )
+    gen.add_argument(
+        "--max-tokens-per-pair",
+        type=int,
+        metavar="T",
+        help="a reply's token limit per pair asked, plus a fixed allowance; 0 sends no limit "
+        f"(default: {DEFAULTS.max_tokens_per_pair})",
     )
     gen.add_argument(
         "--max-retries",
@@ -224,6 +234,7 @@ def flags_from_args(args: argparse.Namespace) -> RunFlags:
         api_version=args.api_version,
         total_pairs=args.pairs,
         chunk_chars=args.chunk_chars,
+        max_tokens_per_pair=args.max_tokens_per_pair,
         concurrency=args.concurrency,
         max_retries=args.max_retries,
         timeout=args.timeout,
@@ -232,3 +243,15 @@ def flags_from_args(args: argparse.Namespace) -> RunFlags:
         judge_model=args.judge_model,
         judge_endpoint=args.judge_endpoint,
     )
+
+
+def _chunk_chars(value: str) -> int:
+    """``--chunk-chars``: a number, or "auto" (``AUTO_CHUNK_CHARS``)."""
+    if value.strip().lower() == "auto":
+        return AUTO_CHUNK_CHARS
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of characters: give one, or auto"
+        ) from None

@@ -13,7 +13,7 @@ from typing import IO
 
 from tqdm import tqdm
 
-from qagen_desktop.core.client import Usage
+from qagen_desktop.core.client import StreamProgress, Usage
 from qagen_desktop.core.errors import ErrorKind, redact
 from qagen_desktop.core.generation import FATAL_KINDS, ChunkOutcome, RunEvents
 from qagen_desktop.core.records import QAPair
@@ -51,6 +51,9 @@ class Progress(RunEvents):
         self.received: list[QAPair] = []
         self.failures: list[ChunkOutcome] = []
         self.reported: set[int] = set()
+        # A reasoning model is thinking: its reply has reasoning and no content yet.
+        self.thinking = False
+        self._said_thinking = False
 
     # RunEvents, from the run's thread.
     def started(self, chunks_total: int) -> None:
@@ -108,6 +111,17 @@ class Progress(RunEvents):
             self.tokens = self._generation_tokens + usage.total_tokens
             self._draw()
 
+    def reply_progress(self, progress: StreamProgress) -> None:
+        thinking = progress.content_chars == 0 and progress.reasoning_chars > 0
+        if thinking == self.thinking:
+            return  # called per delta: only a change is drawn
+        with self._lock:
+            self.thinking = thinking
+            if thinking and self._bar is None and not self._said_thinking:
+                self._said_thinking = True
+                self._line("qagen: thinking… (the model reasons before it answers)")
+            self._draw()
+
     def notice(self, message: str) -> None:
         with self._lock:
             self._line(f"qagen: {redact(message, self._secret)}")
@@ -137,9 +151,10 @@ class Progress(RunEvents):
         if self._bar is None:
             return
         self._bar.n = self.chunks_done
+        thinking = ", thinking…" if self.thinking else ""
         self._bar.set_postfix_str(
             f"{len(self.received)}/{self._requested} pairs, {self.tokens} tokens, "
-            f"{self.elapsed():.0f} s",
+            f"{self.elapsed():.0f} s{thinking}",
             refresh=False,
         )
         self._bar.refresh()

@@ -14,11 +14,10 @@ import httpx
 
 from qagen_desktop.core.client import (
     USER_AGENT,
-    _tls_context,
-    _use_environment,
     error_for_exception,
     error_for_response,
 )
+from qagen_desktop.core.client.transport import _tls_context, _use_environment
 from qagen_desktop.core.endpoint import CHAT_PATH, Endpoint
 from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError
 from qagen_desktop.core.server_answers import is_web_page, web_page_message

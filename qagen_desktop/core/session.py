@@ -53,6 +53,7 @@ class RunFlags:
     api_version: str | None = None
     total_pairs: int | None = None
     chunk_chars: int | None = None
+    max_tokens_per_pair: int | None = None
     concurrency: int | None = None
     max_retries: int | None = None
     timeout: float | None = None
@@ -113,6 +114,8 @@ def assemble_run(
         prompt_template=_first(flags.prompt_template, settings.prompt_template),
         system_message=_first(flags.system_message, settings.system_message),
         response_mode=settings.response_mode_for(endpoint),
+        max_tokens_per_pair=_first(flags.max_tokens_per_pair, settings.max_tokens_per_pair),
+        refused=settings.refusals_for(endpoint),
         **_judge_fields(flags, settings, endpoint, api_key, keystore),
     )
     config.validate()
@@ -120,13 +123,18 @@ def assemble_run(
 
 
 def remember_outcome(settings: Settings, plan: RunPlan, result: RunResult) -> bool:
-    """Note in ``settings`` the response mode the server took, so the next run starts with it.
+    """Note in ``settings`` the response mode the server took, and what it refused (a token
+    limit, schema bounds), so the next run starts with them.
 
     True when the settings changed (the caller saves them); a run that got no pairs proves
-    nothing about the mode.
+    nothing about the mode (a refusal is proved by the server's 400 alone).
     """
+    changed = False
+    if result.refused != plan.config.refused:
+        settings.remember_refusals(plan.endpoint, result.refused)
+        changed = True
     if not result.pairs or result.response_mode == plan.config.response_mode:
-        return False
+        return changed
     settings.remember_response_mode(plan.endpoint, result.response_mode)
     return True
 

@@ -25,7 +25,12 @@ from qagen_desktop.core.endpoint import (
     guess_provider,
 )
 from qagen_desktop.core.generation.config import DEFAULTS
-from qagen_desktop.core.generation.negotiation import ResponseMode, response_mode_or_default
+from qagen_desktop.core.generation.negotiation import (
+    Refusal,
+    ResponseMode,
+    refusals_from,
+    response_mode_or_default,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,8 @@ class Settings:
     # The run's numbers and prompt start from the defaults RunConfig declares.
     pairs: int = DEFAULTS.total_pairs
     concurrency: int = DEFAULTS.concurrency
-    chunk_chars: int = DEFAULTS.chunk_chars
+    chunk_chars: int = DEFAULTS.chunk_chars  # 0: "auto", fitted to the server's context
+    max_tokens_per_pair: int = DEFAULTS.max_tokens_per_pair
     max_retries: int = DEFAULTS.max_retries
     timeout: float = DEFAULTS.timeout
     prompt_template: str = DEFAULTS.prompt_template
@@ -65,6 +71,8 @@ class Settings:
 
     # Endpoint key_id -> the structured-output mode that server accepted last time.
     response_modes: dict[str, str] = field(default_factory=dict)
+    # Endpoint key_id -> the parts of a request that server refused (``Refusal`` values).
+    refusals: dict[str, list[str]] = field(default_factory=dict)
     recent_files: list[str] = field(default_factory=list)
     # Window geometry and splitter state, base64 text written by the window.
     window: dict[str, str] = field(default_factory=dict)
@@ -88,6 +96,16 @@ class Settings:
     def remember_response_mode(self, endpoint: Endpoint, mode: str) -> None:
         self.response_modes[endpoint.key_id()] = str(mode)
 
+    def refusals_for(self, endpoint: Endpoint) -> frozenset[Refusal]:
+        """What this endpoint refused before; nothing for a new one."""
+        try:
+            return refusals_from(self.refusals.get(endpoint.key_id()))
+        except Exception:  # an endpoint whose URL cannot work has no key_id
+            return frozenset()
+
+    def remember_refusals(self, endpoint: Endpoint, refused: frozenset[Refusal]) -> None:
+        self.refusals[endpoint.key_id()] = sorted(str(r) for r in refused)
+
     def add_recent_file(self, path: str) -> None:
         resolved = str(Path(path).resolve())
         self.recent_files = [resolved] + [p for p in self.recent_files if p != resolved]
@@ -103,6 +121,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "pairs": int,
     "concurrency": int,
     "chunk_chars": int,
+    "max_tokens_per_pair": int,
     "max_retries": int,
     "timeout": (int, float),
     "prompt_template": str,
@@ -116,6 +135,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "selected_only": bool,
     "generate_again": str,
     "response_modes": dict,
+    "refusals": dict,
     "recent_files": list,
     "window": dict,
 }

@@ -12,8 +12,15 @@ from dataclasses import dataclass, field, replace
 from qagen_desktop.core.chunking import MIN_CHUNK_CHARS
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.errors import ConfigError
-from qagen_desktop.core.generation.negotiation import ResponseMode
+from qagen_desktop.core.generation.negotiation import Refusal, ResponseMode
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE, check_template
+
+# ``chunk_chars`` of this value: fit the chunks to the server's context window (``qagen
+# --chunk-chars auto``; the window's "auto" setting).
+AUTO_CHUNK_CHARS = 0
+# A grounded pair in JSON takes 60-120 tokens (question 10-40, answer 15-80, keys and quotes
+# about 12); a reply's limit allows this much per pair asked, plus ``REPLY_ALLOWANCE_TOKENS``.
+DEFAULT_TOKENS_PER_PAIR = 150
 
 
 class InvalidValue(ConfigError):
@@ -49,15 +56,30 @@ class RunConfig:
     judge_model: str | None = None
     judge_endpoint: Endpoint | None = None
     judge_api_key: str | None = field(default=None, repr=False)
+    # The reply's token limit per pair asked (0: send no limit at all).
+    max_tokens_per_pair: int = DEFAULT_TOKENS_PER_PAIR
+    # What this endpoint refused before (remembered in the settings), so no request asks again.
+    refused: frozenset[Refusal] = frozenset()
+
+    @property
+    def auto_chunk(self) -> bool:
+        return self.chunk_chars == AUTO_CHUNK_CHARS
 
     def validate(self) -> None:
         """Raise ConfigError (one sentence naming the fix) for a run that cannot work."""
         self.endpoint.chat_url()  # raises ConfigError for a URL that cannot work
         if self.total_pairs < 1:
             raise InvalidValue("total_pairs", "The number of pairs", "1 or more", self.total_pairs)
-        if self.chunk_chars < MIN_CHUNK_CHARS:
+        if self.chunk_chars < MIN_CHUNK_CHARS and not self.auto_chunk:
             raise InvalidValue(
                 "chunk_chars", "The chunk size", f"at least {MIN_CHUNK_CHARS}", self.chunk_chars
+            )
+        if self.max_tokens_per_pair < 0:
+            raise InvalidValue(
+                "max_tokens_per_pair",
+                "Max tokens per pair",
+                "0 (no limit) or more",
+                self.max_tokens_per_pair,
             )
         if self.concurrency < 1:
             raise InvalidValue("concurrency", "Concurrency", "1 or more", self.concurrency)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from qagen_desktop.core.client import Usage
+from qagen_desktop.core.client import StreamProgress, Usage
 from qagen_desktop.core.generation.results import ChunkOutcome
 from qagen_desktop.core.records import QAPair
 
@@ -32,6 +32,10 @@ class RunEvents:
 
     def notice(self, message: str) -> None:
         """Something worth a line in the status bar: a retry, a fallback."""
+
+    def reply_progress(self, progress: StreamProgress) -> None:
+        """A streamed reply grew (content, or a reasoning model's thinking): called per delta,
+        so a listener does little here."""
 
 
 class GuardedEvents(RunEvents):
@@ -75,3 +79,9 @@ class GuardedEvents(RunEvents):
             self._inner.notice(message)
         except Exception:
             log.exception("RunEvents.notice failed")
+
+    def reply_progress(self, progress: StreamProgress) -> None:
+        try:
+            self._inner.reply_progress(progress)
+        except Exception:
+            log.exception("RunEvents.reply_progress failed")

@@ -1,9 +1,12 @@
 """Finding the request shape a server takes, one HTTP 400 at a time.
 
 Structured output is asked for as ``json_schema``; a server that refuses it gets ``json_object``,
-then the plain prompt. ``stream_options`` (usage in the stream) is dropped where refused. What a
-server refused is held in one small state object, so a further fallback is one more field and
-one more branch in ``after_refusal``.
+then the plain prompt. ``stream_options`` (usage in the stream) is dropped where refused, and so
+are the reply bounds (``Refusal``): ``max_tokens`` gives way to ``max_completion_tokens`` (OpenAI's
+reasoning models take only that), then to no limit; the schema's ``minItems``/``maxItems``/
+``maxLength`` are left out for a server that names one of them. What a server refused is held
+in one small state object, so a further fallback is one more field and one more branch in
+``after_refusal``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,25 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from qagen_desktop.core.errors import ErrorKind, RequestError
+
+
+class Refusal(StrEnum):
+    """A part of the request a server refused; the values are what settings.json stores."""
+
+    MAX_TOKENS = "max_tokens"
+    MAX_COMPLETION_TOKENS = "max_completion_tokens"
+    SCHEMA_BOUNDS = "schema_bounds"
+
+
+# The schema keywords that bound a reply; a 400 naming one refuses them all.
+SCHEMA_BOUND_KEYWORDS = ("minItems", "maxItems", "maxLength")
+
+
+def refusals_from(values: object) -> frozenset[Refusal]:
+    """Stored refusals as the enum; anything unknown is dropped (a damaged settings file)."""
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        return frozenset()
+    return frozenset(Refusal(str(v)) for v in values if str(v) in set(Refusal))
 
 
 class ResponseMode(StrEnum):
@@ -42,6 +64,20 @@ class RequestShape:
 
     mode: ResponseMode
     include_usage: bool = True
+    refused: frozenset[Refusal] = frozenset()
+
+    @property
+    def token_field(self) -> str | None:
+        """The name under which the reply's token limit is sent; None for no limit."""
+        if Refusal.MAX_TOKENS not in self.refused:
+            return "max_tokens"
+        if Refusal.MAX_COMPLETION_TOKENS not in self.refused:
+            return "max_completion_tokens"
+        return None
+
+    @property
+    def schema_bounds(self) -> bool:
+        return Refusal.SCHEMA_BOUNDS not in self.refused
 
 
 @dataclass
@@ -55,9 +91,10 @@ class Negotiation:
     mode: ResponseMode = ResponseMode.JSON_SCHEMA
     include_usage: bool = True
     confirmed: ResponseMode | None = None
+    refused: frozenset[Refusal] = frozenset()
 
     def shape(self) -> RequestShape:
-        return RequestShape(self.mode, self.include_usage)
+        return RequestShape(self.mode, self.include_usage, self.refused)
 
     def succeeded(self, shape: RequestShape) -> None:
         if self.confirmed is None:
@@ -73,6 +110,12 @@ class Negotiation:
         if sent.include_usage and "stream_options" in server_text:
             self.include_usage = False
             return ""
+        bound = self._refused_bound(server_text, sent)
+        if bound is not None:
+            if bound in self.refused:
+                return ""  # another chunk met the same refusal first
+            self.refused = self.refused | {bound}
+            return _BOUND_NOTICES[bound]
         follow = sent.mode.fallback()
         if follow is not None and self.confirmed != sent.mode:
             if self.mode != sent.mode:
@@ -85,3 +128,24 @@ class Negotiation:
             self.include_usage = False
             return ""
         return None
+
+    def _refused_bound(self, server_text: str, sent: RequestShape) -> Refusal | None:
+        """The reply bound a 400 names, if the request carried it."""
+        field = sent.token_field
+        if field is not None and field in server_text:
+            return Refusal(field)
+        schema_sent = sent.mode is ResponseMode.JSON_SCHEMA and sent.schema_bounds
+        if schema_sent and any(word in server_text for word in SCHEMA_BOUND_KEYWORDS):
+            return Refusal.SCHEMA_BOUNDS
+        return None
+
+
+_BOUND_NOTICES = {
+    Refusal.MAX_TOKENS: "The server does not take max_tokens; trying max_completion_tokens.",
+    Refusal.MAX_COMPLETION_TOKENS: (
+        "The server takes no reply length limit; replies may run long (the server's own cap holds)."
+    ),
+    Refusal.SCHEMA_BOUNDS: (
+        "The server does not take item counts or string lengths in the schema; sending it without."
+    ),
+}

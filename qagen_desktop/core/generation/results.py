@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from qagen_desktop.core.client import Usage
 from qagen_desktop.core.errors import ErrorKind
+from qagen_desktop.core.generation.negotiation import Refusal
 from qagen_desktop.core.records import QAPair
 
 
@@ -50,6 +51,8 @@ class RunResult:
     elapsed: float = 0.0
     fatal: str | None = None
     rejected: list[QAPair] = field(default_factory=list)
+    # The parts of a request the server refused (remembered per endpoint in the settings).
+    refused: frozenset[Refusal] = frozenset()
     judge_usage: Usage = field(default_factory=Usage)
     unjudged: list[QAPair] = field(default_factory=list)
 

@@ -25,6 +25,13 @@ from qagen_desktop.core.errors import ErrorKind
 from qagen_desktop.core.generation.collector import PairCollector
 from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
+from qagen_desktop.core.generation.fitting import (
+    Fit,
+    fit_chunk_chars,
+    fit_run,
+    probe,
+    split_chunk,
+)
 from qagen_desktop.core.generation.judge_steps import JudgeSteps
 from qagen_desktop.core.generation.judging import JudgePass
 from qagen_desktop.core.generation.negotiation import (
@@ -33,10 +40,10 @@ from qagen_desktop.core.generation.negotiation import (
     response_mode_or_default,
 )
 from qagen_desktop.core.generation.plan import Plan, plan_run
+from qagen_desktop.core.generation.request import pairs_body
 from qagen_desktop.core.generation.results import ChunkOutcome, RunResult
 from qagen_desktop.core.generation.retry import FATAL_KINDS, QuotaWait, RetryPolicy
 from qagen_desktop.core.generation.review import ReviewTools
-from qagen_desktop.core.prompts import build_messages, response_format
 from qagen_desktop.core.quality import PairChecker
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.sources import Source
@@ -82,6 +89,7 @@ class Generator(ReviewTools):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
+        self._fit = Fit(config.chunk_chars)
 
     def run(self, sources: str | Sequence[Source]) -> RunResult:
         """Generate the pairs from ``sources`` (a text is one pasted source); blocks until done
@@ -128,7 +136,9 @@ class Generator(ReviewTools):
     def _plan(self, sources: Sequence[Source]) -> Plan:
         """Check the configuration and the sources; the chunks to ask and the pairs each owes."""
         self.config.validate()
-        return plan_run(sources, self.config.total_pairs, self.config.chunk_chars)
+        text_chars = sum(len(source.text) for source in sources)
+        self._fit = fit_run(self.config, text_chars, probe(self.config, self._transport))
+        return plan_run(sources, self.config.total_pairs, self._fit.chunk_chars)
 
 
 class _Run(JudgeSteps):
@@ -147,8 +157,11 @@ class _Run(JudgeSteps):
         self.checker = PairChecker()  # one question index for the whole run
         self.collector = PairCollector([self.checker])
         self.usage = Usage()
-        self.negotiation = Negotiation(mode=response_mode_or_default(config.response_mode))
+        self.negotiation = Negotiation(
+            mode=response_mode_or_default(config.response_mode), refused=config.refused
+        )
         self.connect_failures = 0
+        self.split_chunks: set[int] = set()
         self.fatal: str | None = None
         self.cancelled = False
         self.done = 0
@@ -164,6 +177,8 @@ class _Run(JudgeSteps):
 
     async def main(self) -> None:
         self.events.started(len(self.work))
+        if self.generator._fit.warning:
+            self.events.notice(self.generator._fit.warning)
         client = new_async_client(
             self.config.timeout,
             self.config.concurrency,
@@ -199,6 +214,7 @@ class _Run(JudgeSteps):
             elapsed=elapsed,
             fatal=self.fatal,
             rejected=self.rejected,
+            refused=self.negotiation.refused,
             judge_usage=self.judging.usage if self.judging is not None else Usage(),
             unjudged=unjudged,
         )
@@ -239,6 +255,8 @@ class _Run(JudgeSteps):
             try:
                 reply = await self._ask(chunk, need)
             except ChatError as exc:
+                if exc.kind == ErrorKind.TOO_LONG and await self._fill_split(chunk, outcome, exc):
+                    return
                 if not exc.retryable:
                     if exc.kind in FATAL_KINDS:
                         raise
@@ -271,6 +289,36 @@ class _Run(JudgeSteps):
             f"requests: {reason}.",
             reason_kind,
         )
+
+    async def _fill_split(self, chunk: Chunk, outcome: ChunkOutcome, exc: ChatError) -> bool:
+        """A chunk the server refused as longer than its context, cut in two and each half
+        asked for its share of the pairs still owed (halves again where still too long). False
+        when the chunk is too short to cut: then the refusal is the chunk's failure."""
+        need = outcome.requested - outcome.received
+        window = exc.overflow.context_tokens if exc.overflow is not None else None
+        fits = fit_chunk_chars(window, self.config, len(chunk.text), need) if window else None
+        pieces = split_chunk(chunk, need, fits)
+        if not pieces:
+            return False
+        if chunk.index not in self.split_chunks:  # said once per chunk, not per halving
+            self.split_chunks.add(chunk.index)
+            size = f" ({window} tokens)" if window else ""
+            count = "two" if len(pieces) == 2 else str(len(pieces))
+            self.events.notice(
+                f"Chunk {chunk.index + 1} was longer than the server's context{size}: "
+                f"split in {count}."
+            )
+        for piece, share in pieces:
+            if share == 0:
+                continue  # fewer pairs owed than pieces: the others are not asked
+            part = ChunkOutcome(chunk.index, share)
+            await self._fill_chunk(piece, part)
+            outcome.received += part.received
+            outcome.requests += part.requests
+            outcome.judge_retries += part.judge_retries
+            if part.error is not None and part.error_kind is not None:
+                outcome.fail(part.error, part.error_kind)
+        return True
 
     def _count_connect_failure(self, exc: ChatError, failures: int, budget: int) -> None:
         """Nothing answering is the server's state, not this chunk's: the run gets one budget
@@ -334,7 +382,13 @@ class _Run(JudgeSteps):
                 shape = self.negotiation.shape()
                 body = self._body(chunk, need, shape)
                 try:
-                    reply = await send_chat(self.client, config.endpoint, config.api_key, body)
+                    reply = await send_chat(
+                        self.client,
+                        config.endpoint,
+                        config.api_key,
+                        body,
+                        self.events.reply_progress,
+                    )
                 except ChatError as exc:
                     notice = self.negotiation.after_refusal(exc, shape)
                     if notice is None:
@@ -346,21 +400,7 @@ class _Run(JudgeSteps):
             return reply
 
     def _body(self, chunk: Chunk, need: int, shape: RequestShape) -> dict[str, Any]:
-        config = self.config
-        body: dict[str, Any] = {
-            "messages": build_messages(
-                config.prompt_template, config.system_message, chunk.text, need
-            ),
-            "stream": True,
-        }
-        if config.endpoint.model:
-            body["model"] = config.endpoint.model
-        if shape.include_usage:
-            body["stream_options"] = {"include_usage": True}
-        form = response_format(shape.mode)
-        if form is not None:
-            body["response_format"] = form
-        return body
+        return pairs_body(self.config, chunk.text, need, shape, self.generator._fit.extra)
 
     def _stop(self, message: str) -> None:
         """Stop every other chunk: the run cannot succeed (bad key, wrong URL, no quota)."""

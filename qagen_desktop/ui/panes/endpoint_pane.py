@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qagen_desktop.core.chunking import MIN_CHUNK_CHARS
 from qagen_desktop.core.endpoint import PROVIDERS, Endpoint
 from qagen_desktop.core.errors import ConfigError
+from qagen_desktop.core.generation.config import AUTO_CHUNK_CHARS
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
 from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.status import BoundMessage
@@ -31,6 +33,7 @@ from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
 
 VERDICT_LINES = 3  # the connection verdict's fixed room: the button above it never moves
+_AUTO_SPIN = MIN_CHUNK_CHARS - 1
 
 
 class EndpointPane(QWidget):
@@ -127,7 +130,9 @@ class EndpointPane(QWidget):
         self.concurrencySpin = name_widget(QSpinBox(), "concurrencySpin", "Requests at once")
         self.concurrencySpin.setRange(1, 64)
         self.chunkCharsSpin = name_widget(QSpinBox(), "chunkCharsSpin", "Chunk size in characters")
-        self.chunkCharsSpin.setRange(200, 1_000_000)
+        # One below the smallest chunk reads "auto": fitted to the server's context.
+        self.chunkCharsSpin.setRange(_AUTO_SPIN, 1_000_000)
+        self.chunkCharsSpin.setSpecialValueText("auto")
         self.chunkCharsSpin.setSingleStep(500)
         self.retriesSpin = name_widget(QSpinBox(), "retriesSpin", "Retries per chunk")
         self.retriesSpin.setRange(0, 20)
@@ -199,6 +204,11 @@ class EndpointPane(QWidget):
             api_version=self.apiVersionEdit.text().strip(),
         )
 
+    def chunk_chars(self) -> int:
+        """The chunk size set, ``AUTO_CHUNK_CHARS`` for "auto"."""
+        value = self.chunkCharsSpin.value()
+        return AUTO_CHUNK_CHARS if value == _AUTO_SPIN else value
+
     def api_key(self) -> str:
         return self.apiKeyEdit.text().strip()
 
@@ -214,7 +224,8 @@ class EndpointPane(QWidget):
         self.modelEdit.setText(settings.model)
         self.modelEdit.setCursorPosition(0)  # a long model name shows its start
         self.concurrencySpin.setValue(settings.concurrency)
-        self.chunkCharsSpin.setValue(settings.chunk_chars)
+        chunk_chars = settings.chunk_chars
+        self.chunkCharsSpin.setValue(_AUTO_SPIN if chunk_chars == AUTO_CHUNK_CHARS else chunk_chars)
         self.retriesSpin.setValue(settings.max_retries)
         self.timeoutSpin.setValue(settings.timeout)
         self.promptEdit.setPlainText(settings.prompt_template)
@@ -229,7 +240,7 @@ class EndpointPane(QWidget):
         settings.api_version = endpoint.api_version
         settings.model = endpoint.model
         settings.concurrency = self.concurrencySpin.value()
-        settings.chunk_chars = self.chunkCharsSpin.value()
+        settings.chunk_chars = self.chunk_chars()
         settings.max_retries = self.retriesSpin.value()
         settings.timeout = float(self.timeoutSpin.value())
         settings.prompt_template = self.promptEdit.toPlainText()

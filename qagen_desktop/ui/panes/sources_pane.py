@@ -192,7 +192,11 @@ class SourcesPane(QWidget):
         self.sourcesChanged.emit()
 
     def _count(self, source: Source) -> int:
-        return count_chunks(source.text, self._chunk_chars) if source.text.strip() else 0
+        # Imported here, as the context pane does: the fitting pulls in the HTTP client.
+        from qagen_desktop.core.generation.fitting import counting_size
+
+        size = counting_size(self._chunk_chars)  # "auto" is known only once a server is asked
+        return count_chunks(source.text, size) if source.text.strip() else 0
 
     # Adding and removing ----------------------------------------------------------------------
 
