@@ -8,7 +8,7 @@
 - big: open, scroll through and save a 100,000-row dataset through the window, in a fresh
   process (time and peak RSS). Targets: open <= 1.5 s, save <= 1.0 s, byte-identical.
 - startup: time from process start to a shown, painted window, against a bare QMainWindow, each
-  in a fresh process, median of several runs. Target <= 2.5x.
+  in a fresh process, median of several runs. Target <= 1.5x.
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise; user folders go to a temporary directory.
 """
@@ -16,6 +16,7 @@ Runs offscreen unless QT_QPA_PLATFORM says otherwise; user folders go to a tempo
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -256,13 +257,16 @@ def _time_to_shown(kind: str, env: dict[str, str]) -> float:
 def bench_startup(home: Path, runs: int) -> None:
     print(f"== Time to a shown window, fresh process each, median of {runs}")
     env = _env(home)
+    # An installed app has its bytecode compiled (pip does it), as PySide6's own modules have;
+    # a PYTHONDONTWRITEBYTECODE checkout would otherwise compile every module at each start.
+    compileall.compile_dir(str(ROOT / "qagen_desktop"), quiet=1)
     _time_to_shown("bare", env)  # warm the file cache
     _time_to_shown("app", env)
     bare = statistics.median(_time_to_shown("bare", env) for _ in range(runs))
     app = statistics.median(_time_to_shown("app", env) for _ in range(runs))
     print(
         f"   bare QMainWindow {bare * 1000:.0f} ms; qagen-desktop {app * 1000:.0f} ms; "
-        f"ratio {app / bare:.2f}x (target <= 2.5x)"
+        f"ratio {app / bare:.2f}x (target <= 1.5x)"
     )
 
 

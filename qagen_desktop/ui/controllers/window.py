@@ -15,7 +15,6 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence
 
 from qagen_desktop import APP_NAME
-from qagen_desktop.core.contextfile import read_context_file
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings, save_settings
@@ -197,6 +196,9 @@ class WindowController(QObject):
         path = path or self.dialogs.ask_open_path("Load context", CONTEXT_FILTER)
         if not path:
             return False
+        # The readers (bs4, pypdf, ...) load on first use: not on the first paint.
+        from qagen_desktop.core.contextfile import read_context_file
+
         try:
             text = read_context_file(path)
         except ConfigError as exc:
