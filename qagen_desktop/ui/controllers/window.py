@@ -274,6 +274,7 @@ class WindowController(QObject):
         if not asked and not document.confirm_discard():
             return False
         self.keys.commit_key()
+        self.keys.wait_for_threads()  # the key's save, under way on a worker thread
         self.settings.window = self.view.layout_state()
         self.save_settings()
         document.close()
