@@ -10,6 +10,7 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -19,6 +20,8 @@ from PySide6.QtGui import QUndoStack
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.journal import FileRef, Journal
 from qagen_desktop.core.records import QAPair
+from qagen_desktop.ui.background import call_off_thread
+from qagen_desktop.ui.controllers.dataset_jobs import CountedPairs, read_dataset, write_dataset
 from qagen_desktop.ui.table.edit_commands import (
     EditCellCommand,
     InsertRowsCommand,
@@ -33,6 +36,9 @@ log = logging.getLogger(__name__)
 
 DATASET_FILTER = "JSON Lines (*.jsonl *.json);;All files (*)"
 MAX_BAD_LINES_SHOWN = 15
+# Saves of more pairs than this show how far they got in the status bar as they go.
+PROGRESS_FROM_PAIRS = 20_000
+BUSY_MESSAGE = "A dataset is being opened or saved: try again when it is done."
 
 
 class Unsaved(enum.Enum):
@@ -106,6 +112,10 @@ class DocumentController(QObject):
         self.flush_pending: Callable[[], None] = lambda: None
         self._journal_paused = False
         self._journal_warned = False
+        # Counts every change to the pairs: a save knows whether it wrote the latest of them.
+        self._revision = 0
+        # True while a file is read or written off the GUI thread (the window stays live).
+        self.busy = False
 
         model.edit_handler = self._edit_cell
         model.rowsInserted.connect(self._rows_inserted)
@@ -149,6 +159,7 @@ class DocumentController(QObject):
                 )
 
     def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._revision += 1
         if not self._journal_paused:
             self._journal_call(
                 self.journal.record_insert, first, self.model.pairs[first : last + 1]
@@ -156,11 +167,13 @@ class DocumentController(QObject):
         self.set_dirty(True)
 
     def _rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._revision += 1
         if not self._journal_paused:
             self._journal_call(self.journal.record_remove, first, last - first + 1)
         self.set_dirty(True)
 
     def _data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: Any) -> None:
+        self._revision += 1
         if not self._journal_paused:
             for row in range(top_left.row(), bottom_right.row() + 1):
                 for column in range(top_left.column(), min(bottom_right.column(), SOURCE - 1) + 1):
@@ -174,6 +187,7 @@ class DocumentController(QObject):
 
     def replace(self, pairs: list[QAPair], *, base: FileRef | None, path: Path | None) -> None:
         """Show other pairs in place of these (the caller has asked about unsaved ones)."""
+        self._revision += 1
         self._journal_paused = True
         try:
             self.model.replace_all(pairs)
@@ -225,21 +239,31 @@ class DocumentController(QObject):
         """Open a dataset (any of the four formats) in place of the table's pairs.
 
         The file is asked for first and read before anything is replaced: a cancelled dialog, a
-        cancelled question or a file that cannot be read leaves the table as it was.
+        cancelled question or a file that cannot be read leaves the table as it was. It is read
+        on a worker thread; the window stays live meanwhile.
         """
         path = path or self._dialogs.ask_open_path("Open dataset", DATASET_FILTER)
         if not path:
             return False
+        if self.busy:
+            self.status.emit(BUSY_MESSAGE)
+            return False
         if not self.confirm_discard():
             return False
-        from qagen_desktop.core.datasets import load_dataset
-
         target = Path(path)
+        revision = self._revision
+        self.status.emit(f"Opening {target.name}…")
+        self.busy = True
         try:
-            loaded = load_dataset(target)
-            ref = FileRef.of(target)
+            loaded, ref = call_off_thread(partial(read_dataset, target))
         except (ConfigError, OSError) as exc:
+            self.status.emit("")
             self._dialogs.warn("Open dataset", str(exc))
+            return False
+        finally:
+            self.busy = False
+        # Changed while the file was read (a run's last pairs, an edit): ask again about those.
+        if self._revision != revision and not self.confirm_discard():
             return False
         self.replace(loaded.pairs, base=ref, path=target)
         self.system_message = loaded.system_message
@@ -291,13 +315,19 @@ class DocumentController(QObject):
         return self.write(target, whole=whole)
 
     def write(self, path: Path, *, whole: bool = False) -> bool:
-        """Save the pairs (or only the selected ones) in the chosen format, atomically."""
-        from qagen_desktop.core.datasets import save_dataset
+        """Save the pairs (or only the selected ones) in the chosen format, atomically.
 
+        The file is written on a worker thread while the window stays live. The pairs are those
+        of the moment the save began: a change made while it runs stays unsaved (and journaled),
+        so the unsaved mark is cleared only when the file holds every pair.
+        """
+        if self.busy:
+            self.status.emit(BUSY_MESSAGE)
+            return False
         self.flush_pending()
         options = self._export_options()
         rows = None if whole else options.selected_rows
-        pairs = self.model.pairs if rows is None else [self.model.pairs[row] for row in rows]
+        pairs = list(self.model.pairs) if rows is None else [self.model.pairs[row] for row in rows]
         if self.dropped_fields and not self._dialogs.confirm(
             "Fields will be dropped",
             "The opened file's lines hold fields that the dataset formats do not keep "
@@ -308,18 +338,32 @@ class DocumentController(QObject):
         system_message = self.system_message
         if system_message is None:
             system_message = options.system_message
+        revision = self._revision
+        written = CountedPairs(pairs)
+        save = partial(
+            write_dataset,
+            path,
+            written,
+            options.format,
+            include_context=options.include_context,
+            system_message=system_message,
+        )
+
+        def progress() -> None:
+            self.status.emit(f"Saving {path.name}: {written.done:,} of {len(pairs):,} pairs…")
+
+        self.busy = True
         try:
-            save_dataset(
-                path,
-                pairs,
-                options.format,
-                include_context=options.include_context,
-                system_message=system_message,
+            ref = call_off_thread(
+                save, progress=progress if len(pairs) > PROGRESS_FROM_PAIRS else None
             )
         except (ConfigError, OSError) as exc:
             message = str(exc) if isinstance(exc, ConfigError) else f"Cannot save {path}: {exc}"
+            self.status.emit("")
             self._dialogs.warn("Save dataset", message)
             return False
+        finally:
+            self.busy = False
         self.recentFile.emit(str(path))
         self.status.emit(f"Saved {len(pairs):,} pairs to {path.name}.")
         if rows is not None:
@@ -327,9 +371,19 @@ class DocumentController(QObject):
         self.current_path = path
         self.dropped_fields = []  # the user was told; the file on disk no longer holds them
         self.system_message = system_message
-        try:
-            self.journal.set_base(FileRef.of(path))
-        except OSError:
-            self.journal.set_base(None)
-        self.set_dirty(False)
+        if self._revision == revision:
+            self.journal.set_base(ref)
+            self.set_dirty(False)
+            return True
+        # Changed while the file was written: the journal starts again from the file, with the
+        # table as it is now, and the pairs stay unsaved.
+        self.journal.set_base(ref)
+        if ref is not None:
+            self._journal_call(self.journal.record_remove, 0, len(pairs))
+        self._journal_call(self.journal.record_insert, 0, self.model.pairs)
+        self.status.emit(
+            f"Saved {len(pairs):,} pairs to {path.name}; the changes made while it saved are "
+            "not saved yet."
+        )
+        self.set_dirty(True)
         return True
