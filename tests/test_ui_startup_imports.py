@@ -1,4 +1,5 @@
-"""The first paint loads only what it needs: the engine, the keyring and the readers load later."""
+"""The first window loads only what it needs: the engine, keyring and readers load later (the
+keyring on a worker thread once the window is on screen)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ app = QApplication(sys.argv[:1])
 from qagen_desktop.ui.main_window import MainWindow
 window = MainWindow()
 window.show()
+loaded = set(sys.modules)  # the window built and shown; its first paint comes next
 app.processEvents()
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in
+print(json.dumps(sorted(name for name in loaded if name.split(".")[0] in
                         {"httpx", "keyring", "json_repair", "pypdf", "bs4", "asyncio"}
                         or name.startswith("qagen_desktop.core."))))
 window.close()

@@ -83,6 +83,7 @@ class KeyController(QObject):
         self._answers: dict[str, str | None] = {}
         self._typed_since_load = False
         self._jobs: list[tuple[QObject, QThread]] = []
+        self._shut_down = False
         self.keyring_notices = 0
 
     @property
@@ -135,7 +136,9 @@ class KeyController(QObject):
         never be sent to this one. The field empties at once and fills when the keyring answers.
         """
         key_id = self._key_id()
-        if key_id is None or key_id == self._key_loaded_for or key_id in self._reading:
+        if self._shut_down or key_id is None or key_id == self._key_loaded_for:
+            return
+        if key_id in self._reading:
             return
         if self._key_loaded_for is not None:
             self._field.set_api_key("")  # never show (or send) one host's key for another
@@ -232,6 +235,11 @@ class KeyController(QObject):
             if isValid(thread):
                 thread.wait()
         QCoreApplication.sendPostedEvents()  # their answers, delivered before the caller goes on
+
+    def shut_down(self) -> None:
+        """The window goes: wait for the keyring, then start nothing more (a delayed load)."""
+        self.wait_for_threads()
+        self._shut_down = True
 
     def _tell_keyring_unavailable(self) -> None:
         if self.keyring_notices:

@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence
 
 from qagen_desktop import APP_NAME
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
-KEY_LOAD_DELAY_MS = 200
 
 
 class WindowController(QObject):
@@ -60,11 +59,12 @@ class WindowController(QObject):
         dialogs.folder = self.dialog_folder
 
         self._load_settings_into_view()
+        # The keyring (and its backends) load once the window is on screen, on a worker thread
+        # (keys.py): start-up stays quick. Connected first: before recovery's questions.
+        view.firstShown.connect(keys.load_key)
         self._connect()
         self._update_title()
         view.close_guard = self.close_requested
-        # The keyring (and its backends) load once the window has painted: start-up stays quick.
-        QTimer.singleShot(KEY_LOAD_DELAY_MS, keys.load_key)
 
     def _load_settings_into_view(self) -> None:
         view, settings = self.view, self.settings
@@ -262,6 +262,7 @@ class WindowController(QObject):
 
         The question comes first: a run goes on while it is asked, and Cancel leaves it going.
         """
+        self.keys.wait_for_threads()  # a keyring read under way: a moment, or its prompt
         document = self.document
         asked = document.has_unsaved
         answer = document.ask_unsaved() if asked else Unsaved.DISCARD
@@ -274,7 +275,7 @@ class WindowController(QObject):
         if not asked and not document.confirm_discard():
             return False
         self.keys.commit_key()
-        self.keys.wait_for_threads()  # the key's save, under way on a worker thread
+        self.keys.shut_down()  # the key's save (a worker thread) done; no keyring call after
         self.settings.window = self.view.layout_state()
         self.save_settings()
         document.close()
