@@ -122,11 +122,13 @@ class KeyController(QObject):
 
     @Slot()
     def _forget_finished(self) -> None:
-        self._jobs = [
-            (worker, thread)
-            for worker, thread in self._jobs
-            if isValid(thread) and not thread.isFinished()
-        ]
+        ended = self.sender()
+        if not isinstance(ended, QThread) or not isValid(ended):
+            return
+        # Wait for its very end first: the thread deletes its worker after ``finished``, and
+        # dropping our reference to the worker meanwhile would delete it twice.
+        ended.wait()
+        self._jobs = [(worker, thread) for worker, thread in self._jobs if thread is not ended]
 
     @Slot()
     def load_key(self) -> None:
