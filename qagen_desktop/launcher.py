@@ -37,10 +37,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; ``argv`` excludes the program name (``sys.argv[1:]`` when None)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["--engine"]:  # the frozen app as the window's engine (ui/engine_process.py)
-        from qagen_desktop.ui.engine_child import main as engine_main
-
-        return engine_main()
     parser = _parser()
     known, _ = parser.parse_known_args(args)
     if known.version:

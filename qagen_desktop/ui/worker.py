@@ -1,31 +1,129 @@
-"""Work that must not run on the GUI thread: a connection test, keyring calls, file reads.
+"""Work that must not run on the GUI thread: a generation run and a connection test.
 
-One pattern for all (as in Mu): a QObject worker moved to a QThread, ``started -> run``,
+One pattern for both (as in Mu): a QObject worker moved to a QThread, ``started -> run``,
 ``finished -> quit``, ``finished -> deleteLater``, ``thread.finished -> deleteLater``. Workers
 never touch a widget; everything they learn leaves as a signal, and every exception becomes the
-``error`` signal. Cancelling is cooperative, never ``QThread.terminate``. A generation run goes
-to a process of its own instead (``engine_process``), so the GIL stays with the GUI thread.
+``error`` signal. Cancelling is cooperative (``Generator.cancel``), never ``QThread.terminate``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from qagen_desktop.core.errors import QagenError
-from qagen_desktop.ui import engine_wire
+from qagen_desktop.core.errors import QagenError, redact
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.generation import ChunkOutcome, Generator, RunConfig, Usage
+    from qagen_desktop.core.records import QAPair
 
 log = logging.getLogger(__name__)
 
 
 def error_message(exc: BaseException, secret: str | None = None) -> str:
-    """One plain line for the window; never holds the key. An unexpected error is logged."""
-    if not isinstance(exc, QagenError):
+    """One plain line for the window; never holds the key."""
+    if isinstance(exc, QagenError):
+        text = str(exc)
+    else:
         log.error("Unexpected error in a worker", exc_info=exc)
-    return engine_wire.error_message(exc, secret)
+        text = f"Unexpected error ({type(exc).__name__}): {exc}"
+    lines = redact(text, secret).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+class GenerationWorker(QObject):
+    """Runs one ``Generator`` over a text, with the ``RunConfig`` that ``build_config`` returns.
+
+    ``build_config`` is called here, on the worker's thread: the engine's modules (httpx among
+    them, most of a second to import) load off the GUI thread, which would stall on them.
+
+    Signals: runStarted(chunks_total), pairsReceived(list[QAPair]),
+    chunkFinished(ChunkOutcome, done, total), usageUpdated(Usage), notice(str),
+    error(str), finished(RunResult | None) -- always last; None after an error.
+    """
+
+    runStarted = Signal(int)
+    pairsReceived = Signal(list)
+    chunkFinished = Signal(object, int, int)
+    usageUpdated = Signal(object)
+    notice = Signal(str)
+    error = Signal(str)
+    finished = Signal(object)
+
+    def __init__(
+        self,
+        build_config: Callable[[], RunConfig],
+        text: str,
+        *,
+        generator_factory: Callable[..., Generator] | None = None,
+    ) -> None:
+        super().__init__()
+        self._build_config = build_config
+        self._text = text
+        self._factory = generator_factory
+        self._lock = threading.Lock()
+        self._generator: Generator | None = None
+        self._cancelled = False
+
+    @Slot()
+    def run(self) -> None:
+        result = None
+        secret: str | None = None
+        try:
+            # httpx and the engine load here, in the worker, on the first run: the window
+            # shows without them.
+            from qagen_desktop.core import generation
+
+            config = self._build_config()
+            secret = config.api_key
+            factory = self._factory or generation.Generator
+            generator = factory(config, events=_events_for(self, generation.RunEvents))
+            with self._lock:
+                self._generator = generator
+                cancelled = self._cancelled
+            if cancelled:
+                generator.cancel()
+            result = generator.run(self._text)
+        except Exception as exc:
+            self.error.emit(error_message(exc, secret))
+        finally:
+            with self._lock:
+                self._generator = None
+            self.finished.emit(result)
+
+    def cancel(self) -> None:
+        """Ask the run to stop (from any thread); it returns what it received so far."""
+        with self._lock:
+            self._cancelled = True
+            generator = self._generator
+        if generator is not None:
+            generator.cancel()
+
+
+def _events_for(worker: GenerationWorker, base: type) -> Any:
+    """A RunEvents whose methods emit the worker's signals (called on the run's thread)."""
+
+    class SignalEvents(base):
+        def started(self, chunks_total: int) -> None:
+            worker.runStarted.emit(chunks_total)
+
+        def pairs_received(self, pairs: list[QAPair]) -> None:
+            worker.pairsReceived.emit(list(pairs))
+
+        def chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
+            worker.chunkFinished.emit(outcome, done, total)
+
+        def usage_updated(self, usage: Usage) -> None:
+            worker.usageUpdated.emit(usage)
+
+        def notice(self, message: str) -> None:
+            worker.notice.emit(message)
+
+    return SignalEvents()
 
 
 class CallWorker(QObject):

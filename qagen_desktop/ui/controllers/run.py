@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -25,17 +26,14 @@ from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.controllers.document import DocumentController
-from qagen_desktop.ui.engine_process import EngineProcess
-from qagen_desktop.ui.engine_wire import RunRequest, build_run_config
 from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
-from qagen_desktop.ui.worker import CallWorker, start_in_thread
+from qagen_desktop.ui.worker import CallWorker, GenerationWorker, start_in_thread
 
 if TYPE_CHECKING:
-    from qagen_desktop.ui.engine_wire import ChunkReport as ChunkOutcome
-    from qagen_desktop.ui.engine_wire import RunReport as RunResult
-    from qagen_desktop.ui.engine_wire import UsageReport as Usage
+    from qagen_desktop.core.generation import ChunkOutcome, RunConfig, RunResult, Usage
+    from qagen_desktop.core.session import RunFlags
 
 # What the worker reports is shown this often: one table update and repaint per refresh.
 FLUSH_INTERVAL_MS = 100
@@ -108,7 +106,8 @@ class RunController(QObject):
         self._store_settings = store_settings
         self._save_settings = save_settings
         self._show_info = show_info
-        self._worker: EngineProcess | None = None
+        self._thread: QThread | None = None
+        self._worker: GenerationWorker | None = None
         self._test_thread: QThread | None = None
         self._test_worker: CallWorker | None = None
         self._test_cancel: _CancelHandle | None = None
@@ -132,10 +131,23 @@ class RunController(QObject):
 
     @property
     def running(self) -> bool:
-        return self._worker is not None
+        return self._thread is not None
 
-    # The engine process assembles the run with this, from the request's copy of the settings.
-    _build_run = staticmethod(build_run_config)
+    @staticmethod
+    def _build_run(
+        settings: Settings, endpoint: Endpoint, api_key: str | None, total_pairs: int
+    ) -> RunConfig:
+        """The run's whole configuration, assembled as ``qagen`` assembles its own.
+
+        Called on the worker's thread (see GenerationWorker), with a copy of the settings.
+        """
+        from qagen_desktop.core.session import assemble_run
+
+        flags = run_flags(endpoint, api_key, total_pairs)
+        # The key is the field's (which the key controller filled from API_KEY or the keyring),
+        # so the keyring is not asked again here.
+        plan = assemble_run(flags, environ=os.environ, settings=settings, keystore=_NO_KEYRING)
+        return plan.config
 
     @Slot()
     def generate(self) -> None:
@@ -154,10 +166,10 @@ class RunController(QObject):
             return
         key = self._commit_key()
         self._store_settings()
-        # A copy: the engine reads it while the GUI thread goes on changing its own settings.
+        # A copy: the worker reads it while the GUI thread goes on changing its own settings.
         snapshot = copy.deepcopy(self.settings)
-        request = RunRequest(snapshot, endpoint, key, view.pairsSpin.value(), text)
-        worker = EngineProcess(request, parent=self)
+        build = partial(self._build_run, snapshot, endpoint, key, view.pairsSpin.value())
+        worker = GenerationWorker(build, text)
         worker.runStarted.connect(self._run_started_with)
         worker.pairsReceived.connect(self._pairs_received)
         worker.chunkFinished.connect(self._chunk_finished)
@@ -165,7 +177,6 @@ class RunController(QObject):
         worker.notice.connect(self._notice)
         worker.error.connect(self._show_message)
         worker.finished.connect(self._run_finished)
-        worker.stopped.connect(self._run_thread_finished)
 
         self._pending.clear()
         self._received = 0
@@ -184,7 +195,7 @@ class RunController(QObject):
         self._elapsed_timer.start()
         self._show_elapsed()
         self._worker = worker
-        worker.start()
+        self._thread = start_in_thread(worker, self._run_thread_finished)
 
     @Slot()
     def cancel(self) -> None:
@@ -289,8 +300,7 @@ class RunController(QObject):
 
     @Slot()
     def _run_thread_finished(self) -> None:
-        if self._worker is not None:
-            self._worker.deleteLater()
+        self._thread = None
         self._worker = None
         self._set_running(False)
 
@@ -315,15 +325,13 @@ class RunController(QObject):
 
     def wait_for_threads(self) -> None:
         """Stop any run and wait for every worker thread (before the window goes away)."""
-        engine = self._worker
-        if engine is not None and isValid(engine):
-            engine.cancel()
+        if self._worker is not None and isValid(self._worker):
+            self._worker.cancel()
         if self._test_cancel is not None:
             self._test_cancel.cancel()  # a test cut short, not waited out
-        if engine is not None and isValid(engine):
-            engine.wait()
-        if self._test_thread is not None and isValid(self._test_thread):
-            self._test_thread.wait()
+        for thread in (self._thread, self._test_thread):
+            if thread is not None and isValid(thread):
+                thread.wait()
         # Deliver what the workers sent before they stopped (the last pairs, the result).
         QCoreApplication.sendPostedEvents()
         self.flush_pending()
@@ -378,3 +386,34 @@ class RunController(QObject):
         self._test_worker = None
         self._test_cancel = None
         self.view.endpoint_pane.set_testing(False)
+
+
+def run_flags(endpoint: Endpoint, api_key: str | None, total_pairs: int) -> RunFlags:
+    """What the window's fields say about a run; everything else comes from the settings."""
+    from qagen_desktop.core.session import RunFlags
+
+    return RunFlags(
+        provider=endpoint.provider,
+        endpoint=endpoint.url,
+        model=endpoint.model,
+        deployment=endpoint.deployment,
+        api_version=endpoint.api_version,
+        total_pairs=total_pairs,
+        api_key=api_key or "",
+    )
+
+
+class _NoKeyring:
+    """A key store with nothing in it, for a run whose key the window has already decided."""
+
+    def get(self, key_id: str) -> str | None:
+        return None
+
+    def set(self, key_id: str, key: str) -> bool:
+        return False
+
+    def delete(self, key_id: str) -> None:
+        return None
+
+
+_NO_KEYRING = _NoKeyring()
