@@ -163,9 +163,10 @@ def test_the_key_saved_for_the_endpoint_is_shown_and_a_typed_key_is_saved(qtbot:
     keys = KeyController(field_, keystore=store)
 
     keys.load_key()
-    assert field_.key == "sk-saved"
+    qtbot.waitUntil(lambda: field_.key == "sk-saved")
     field_.key = "sk-new"
     assert keys.commit_key() == "sk-new"
+    keys.wait_for_threads()
     assert store.get(Endpoint(url=url).key_id()) == "sk-new"
 
 
@@ -176,6 +177,7 @@ def test_a_key_from_the_environment_is_used_but_not_saved(qtbot: QtBot) -> None:
 
     keys.load_key()
     assert keys.commit_key() == "sk-env"
+    keys.wait_for_threads()
     assert backend.saved == {}
 
 

@@ -76,12 +76,15 @@ def test_a_committed_key_is_saved_per_endpoint_and_follows_the_url(
     key = window.endpoint_pane.apiKeyEdit
     qtbot.keyClicks(key, "sk-first")
     qtbot.keyClick(key, Qt.Key.Key_Return)
+    # Saved on a worker thread: the window goes on meanwhile.
+    qtbot.waitUntil(lambda: ("qagen-desktop", key_id(first)) in keyring_backend.saved)
     assert keyring_backend.saved[("qagen-desktop", key_id(first))] == "sk-first"
 
     url = window.endpoint_pane.endpointEdit
     url.setText(second)
     window.endpoint_pane.endpointChanged.emit()
-    assert window.endpoint_pane.api_key() == "sk-second"
+    assert window.endpoint_pane.api_key() == ""  # at once: never the first host's key
+    qtbot.waitUntil(lambda: window.endpoint_pane.api_key() == "sk-second")
     assert window.controller.keys.keyring_notices == 0
     window.close()
 

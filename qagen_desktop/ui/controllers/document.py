@@ -10,6 +10,7 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,6 +21,8 @@ from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.journal import FileRef, Journal
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.core.settings import FORMATS
+from qagen_desktop.ui.background import call_off_thread
+from qagen_desktop.ui.controllers.dataset_jobs import CountedPairs, read_dataset, write_dataset
 from qagen_desktop.ui.table.edit_commands import (
     EditCellCommand,
     InsertRowsCommand,
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 
 DATASET_FILTER = "JSON Lines (*.jsonl *.json);;All files (*)"
 MAX_BAD_LINES_SHOWN = 15
+# Saves of more pairs than this show how far they got in the status bar as they go.
+PROGRESS_FROM_PAIRS = 20_000
+BUSY_MESSAGE = "A dataset is being opened or saved: try again when it is done."
 
 
 class Unsaved(enum.Enum):
@@ -114,6 +120,10 @@ class DocumentController(QObject):
         self.flush_pending: Callable[[], None] = lambda: None
         self._journal_paused = False
         self._journal_warned = False
+        # Counts every change to the pairs: a save knows whether it wrote the latest of them.
+        self._revision = 0
+        # True while a file is read or written off the GUI thread (the window stays live).
+        self.busy = False
 
         model.edit_handler = self._edit_cell
         model.rowsInserted.connect(self._rows_inserted)
@@ -165,6 +175,7 @@ class DocumentController(QObject):
                 )
 
     def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._revision += 1
         if not self._journal_paused:
             self._journal_call(
                 self.journal.record_insert, first, self.model.pairs[first : last + 1]
@@ -172,11 +183,13 @@ class DocumentController(QObject):
         self.set_dirty(True)
 
     def _rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._revision += 1
         if not self._journal_paused:
             self._journal_call(self.journal.record_remove, first, last - first + 1)
         self.set_dirty(True)
 
     def _data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: Any) -> None:
+        self._revision += 1
         if not self._journal_paused and bottom_right.column() >= SCORE:
             # Another pair at the row (a verdict, a regenerated pair, an edit): journaled whole.
             for row in range(top_left.row(), bottom_right.row() + 1):
@@ -194,6 +207,7 @@ class DocumentController(QObject):
 
     def replace(self, pairs: list[QAPair], *, base: FileRef | None, path: Path | None) -> None:
         """Show other pairs in place of these (the caller has asked about unsaved ones)."""
+        self._revision += 1
         self._journal_paused = True
         try:
             self.model.replace_all(pairs)
@@ -245,21 +259,31 @@ class DocumentController(QObject):
         """Open a dataset (any of the four formats) in place of the table's pairs.
 
         The file is asked for first and read before anything is replaced: a cancelled dialog, a
-        cancelled question or a file that cannot be read leaves the table as it was.
+        cancelled question or a file that cannot be read leaves the table as it was. It is read
+        on a worker thread; the window stays live meanwhile.
         """
         path = path or self._dialogs.ask_open_path("Open dataset", DATASET_FILTER)
         if not path:
             return False
+        if self.busy:
+            self.status.emit(BUSY_MESSAGE)
+            return False
         if not self.confirm_discard():
             return False
-        from qagen_desktop.core.datasets import load_dataset
-
         target = Path(path)
+        revision = self._revision
+        self.status.emit(f"Opening {target.name}…")
+        self.busy = True
         try:
-            loaded = load_dataset(target)
-            ref = FileRef.of(target)
+            loaded, ref = call_off_thread(partial(read_dataset, target))
         except (ConfigError, OSError) as exc:
+            self.status.emit("")
             self._dialogs.warn("Open dataset", str(exc))
+            return False
+        finally:
+            self.busy = False
+        # Changed while the file was read (a run's last pairs, an edit): ask again about those.
+        if self._revision != revision and not self.confirm_discard():
             return False
         self.replace(loaded.pairs, base=ref, path=target)
         self.system_message = loaded.system_message
@@ -317,13 +341,19 @@ class DocumentController(QObject):
         return current
 
     def write(self, path: Path, *, whole: bool = False) -> bool:
-        """Save the pairs (or only the selected ones) in the chosen format, atomically."""
-        from qagen_desktop.core.datasets import save_dataset
+        """Save the pairs (or only the selected ones) in the chosen format, atomically.
 
+        The file is written on a worker thread while the window stays live. The pairs are those
+        of the moment the save began: a change made while it runs stays unsaved (and journaled),
+        so the unsaved mark is cleared only when the file holds every pair.
+        """
+        if self.busy:
+            self.status.emit(BUSY_MESSAGE)
+            return False
         self.flush_pending()
         options = self._export_options()
         rows = None if whole else options.selected_rows
-        pairs = self.model.pairs if rows is None else [self.model.pairs[row] for row in rows]
+        pairs = list(self.model.pairs) if rows is None else [self.model.pairs[row] for row in rows]
         left_out = 0
         if not options.include_rejected:
             kept = [pair for pair in pairs if pair.status is not PairStatus.REJECTED]
@@ -338,19 +368,33 @@ class DocumentController(QObject):
         system_message = self.system_message
         if system_message is None:
             system_message = options.system_message
+        revision = self._revision
+        written = CountedPairs(pairs)
+        save = partial(
+            write_dataset,
+            path,
+            written,
+            options.format,
+            include_context=options.include_context,
+            system_message=system_message,
+            include_meta=options.include_meta,
+        )
+
+        def progress() -> None:
+            self.status.emit(f"Saving {path.name}: {written.done:,} of {len(pairs):,} pairs…")
+
+        self.busy = True
         try:
-            save_dataset(
-                path,
-                pairs,
-                options.format,
-                include_context=options.include_context,
-                system_message=system_message,
-                include_meta=options.include_meta,
+            ref = call_off_thread(
+                save, progress=progress if len(pairs) > PROGRESS_FROM_PAIRS else None
             )
         except (ConfigError, OSError) as exc:
             message = str(exc) if isinstance(exc, ConfigError) else f"Cannot save {path}: {exc}"
+            self.status.emit("")
             self._dialogs.warn("Save dataset", message)
             return False
+        finally:
+            self.busy = False
         self.recentFile.emit(str(path))
         note = f" ({left_out:,} rejected left out)" if left_out else ""
         self.status.emit(f"Saved {len(pairs):,} pairs to {path.name}{note}.")
@@ -359,9 +403,23 @@ class DocumentController(QObject):
         self.current_path = path
         self.dropped_fields = []  # the user was told; the file on disk no longer holds them
         self.system_message = system_message
-        try:
-            self.journal.set_base(FileRef.of(path))
-        except OSError:
-            self.journal.set_base(None)
-        self.set_dirty(False)
+        if self._revision == revision and not left_out:
+            self.journal.set_base(ref)
+            self.set_dirty(False)
+            return True
+        # The file does not hold the table as it is now (changed while the file was written, or
+        # rejected pairs left out): the journal starts again from the file with the whole table,
+        # so a recovery brings back every row, rejected ones included.
+        self.journal.set_base(ref)
+        if ref is not None:
+            self._journal_call(self.journal.record_remove, 0, len(pairs))
+        self._journal_call(self.journal.record_insert, 0, self.model.pairs)
+        if self._revision == revision:
+            self.set_dirty(False)  # what the user chose to keep is on disk
+            return True
+        self.status.emit(
+            f"Saved {len(pairs):,} pairs to {path.name}; the changes made while it saved are "
+            "not saved yet."
+        )
+        self.set_dirty(True)
         return True

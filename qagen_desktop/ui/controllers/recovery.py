@@ -2,13 +2,15 @@
 
 A journal that starts from a dataset file replays its edits by row onto that file; when the file
 changed since, nothing is applied to it (the rows may no longer be the same pairs): the user is
-told, and offered the pairs the journal itself holds as a new unsaved dataset.
+told, and offered the pairs the journal itself holds as a new unsaved dataset. The journals and
+their files are read on a worker thread: a large dataset does not hold up the first window.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from qagen_desktop.core import journal as journals
 from qagen_desktop.core.journal import BaseChangedError, FileRef, RecoveredSession
 from qagen_desktop.core.records import QAPair
+from qagen_desktop.ui.background import call_off_thread
 from qagen_desktop.ui.controllers.document import DocumentController
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,16 @@ def _load_base(ref: FileRef) -> list[QAPair]:
     from qagen_desktop.core.datasets import load_dataset
 
     return load_dataset(ref.path).pairs
+
+
+@dataclass(frozen=True)
+class _Replayed:
+    """A journal replayed: its pairs, and the file they belong to, or the base that changed."""
+
+    session: RecoveredSession
+    pairs: list[QAPair]
+    path: Path | None = None
+    changed: FileRef | None = None
 
 
 class RecoveryController(QObject):
@@ -75,23 +88,36 @@ class RecoveryController(QObject):
             self.checked = True
 
     def _offer(self) -> None:
+        # Reading the journals and their base files (a dataset each, perhaps large) is done on
+        # a worker thread; only the questions are asked here.
+        for found in call_off_thread(self._replay_all):
+            session = found.session
+            if found.changed is not None:
+                decision = self._dialogs.ask_restore_changed(session, found.changed, found.pairs)
+                if self._settle(session, decision, found.pairs, path=None, adopt=False):
+                    return
+                continue
+            decision = self._dialogs.ask_restore(session, found.pairs)
+            if self._settle(session, decision, found.pairs, path=found.path, adopt=True):
+                return
+
+    def _replay_all(self) -> list[_Replayed]:
+        """On a worker thread: every orphaned journal replayed, newest first."""
+        replayed = []
         for session in reversed(self._find_orphans()):
             try:
                 pairs = journals.replay(session.records, self._load_base)
             except BaseChangedError as exc:
                 own = journals.journal_pairs(session.records)
-                decision = self._dialogs.ask_restore_changed(session, exc.ref, own)
-                if self._settle(session, decision, own, path=None, adopt=False):
-                    return
+                replayed.append(_Replayed(session, own, changed=exc.ref))
                 continue
             except Exception as exc:  # A journal we cannot read is kept for a later look.
                 log.warning("Recovery journal %s could not be replayed (%s).", session.path, exc)
                 continue
-            decision = self._dialogs.ask_restore(session, pairs)
             base = session.base
             path = Path(base.path) if base is not None and base.unchanged() else None
-            if self._settle(session, decision, pairs, path=path, adopt=True):
-                return
+            replayed.append(_Replayed(session, pairs, path=path))
+        return replayed
 
     def _settle(
         self,

@@ -15,7 +15,6 @@ from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence
 
 from qagen_desktop import APP_NAME, __version__
-from qagen_desktop.core.contextfile import read_context_file
 from qagen_desktop.core.draft import ContextDraft
 from qagen_desktop.core.errors import ConfigError
 from qagen_desktop.core.records import PairStatus, QAPair
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
-KEY_LOAD_DELAY_MS = 200
 # The Sources list counts the pasted text's chunks once typing pauses, as the editor's own count.
 PASTED_COUNT_DELAY_MS = 250
 # The context text is kept once typing pauses this long (and at close): a crash loses at most it.
@@ -80,12 +78,13 @@ class WindowController(QObject):
         self._draft_timer.timeout.connect(self.keep_draft)
 
         self._load_settings_into_view()
+        # The keyring (and its backends) load once the window is on screen, on a worker thread
+        # (keys.py): start-up stays quick. Connected first: before recovery's questions.
+        view.firstShown.connect(keys.load_key)
         self._connect()
         self._connect_review()
         self._update_title()
         view.close_guard = self.close_requested
-        # The keyring (and its backends) load once the window has painted: start-up stays quick.
-        QTimer.singleShot(KEY_LOAD_DELAY_MS, keys.load_key)
 
     def _load_settings_into_view(self) -> None:
         view, settings = self.view, self.settings
@@ -305,6 +304,9 @@ class WindowController(QObject):
         path = path or self.dialogs.ask_open_path("Load context", CONTEXT_FILTER)
         if not path:
             return False
+        # The readers (bs4, pypdf, ...) load on first use: not on the first paint.
+        from qagen_desktop.core.contextfile import read_context_file
+
         try:
             text = read_context_file(path)
         except ConfigError as exc:
@@ -412,6 +414,7 @@ class WindowController(QObject):
 
         The question comes first: a run goes on while it is asked, and Cancel leaves it going.
         """
+        self.keys.wait_for_threads()  # a keyring read under way: a moment, or its prompt
         document = self.document
         asked = document.has_unsaved
         answer = document.ask_unsaved() if asked else Unsaved.DISCARD
@@ -429,6 +432,7 @@ class WindowController(QObject):
         self.view.sources_pane.cancel()
         self.keys.commit_key()
         self.keep_draft()
+        self.keys.shut_down()  # the key's save (a worker thread) done; no keyring call after
         self.settings.window = self.view.layout_state()
         self.save_settings()
         document.close()
