@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Slot
+from shiboken6 import isValid
 
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.errors import ConfigError
@@ -168,6 +169,10 @@ class ConnectionTester(QObject):
 
     @Slot()
     def _test_thread_finished(self) -> None:
+        # QThread.finished comes just before the thread ends, and dropping the last reference
+        # deletes the QThread: deleting it while it still runs crashes the process.
+        if self._test_thread is not None and isValid(self._test_thread):
+            self._test_thread.wait()
         self._test_thread = None
         self._test_worker = None
         self._test_cancel = None

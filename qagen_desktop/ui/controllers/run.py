@@ -350,6 +350,10 @@ class RunController(QObject):
 
     @Slot()
     def _run_thread_finished(self) -> None:
+        # QThread.finished comes just before the thread ends, and dropping the last reference
+        # deletes the QThread: deleting it while it still runs crashes the process.
+        if self._thread is not None and isValid(self._thread):
+            self._thread.wait()
         self._thread = None
         self._worker = None
         self._set_running(False)
