@@ -72,21 +72,29 @@ class ConnectionTester(QObject):
         if self._test_cancel is not None:
             self._test_cancel.cancel()
 
-    @Slot()
-    def test(self) -> None:
+    def _begin(self) -> tuple[Endpoint, str | None, float, _CancelHandle] | None:
+        """What a request to the configured endpoint needs; None (and why, shown) when it
+        cannot start: one is under way, or the URL cannot work."""
         if self._test_thread is not None:
-            return
+            return None
         pane = self.pane
         endpoint = pane.endpoint()
         try:
             endpoint.chat_url()
         except ConfigError as exc:
             pane.show_verdict(False, str(exc))
-            return
+            return None
         key = self._commit_key()
         self._tested = (endpoint, pane.api_key())
         timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
-        handle = _CancelHandle()
+        return endpoint, key, timeout, _CancelHandle()
+
+    @Slot()
+    def test(self) -> None:
+        begun = self._begin()
+        if begun is None:
+            return
+        endpoint, key, timeout, handle = begun
 
         def check() -> Any:
             # httpx loads here, on the worker thread, on the first test: not at start-up.
@@ -98,24 +106,15 @@ class ConnectionTester(QObject):
             return check_connection(endpoint, key, timeout=timeout, transport=transport)
 
         self._start(check, key, handle, self._test_verdict)
-        pane.set_testing(True)
+        self.pane.set_testing(True)
 
     @Slot()
     def list_models(self) -> None:
         """Ask the server for its models (``/v1/models``) and offer them in the model field."""
-        if self._test_thread is not None:
+        begun = self._begin()
+        if begun is None:
             return
-        pane = self.pane
-        endpoint = pane.endpoint()
-        try:
-            endpoint.chat_url()
-        except ConfigError as exc:
-            pane.show_verdict(False, str(exc))
-            return
-        key = self._commit_key()
-        self._tested = (endpoint, pane.api_key())
-        timeout = min(float(pane.timeoutSpin.value()), TEST_TIMEOUT_CAP)
-        handle = _CancelHandle()
+        endpoint, key, timeout, handle = begun
 
         def fetch() -> Any:
             from qagen_desktop.core.models import list_models
@@ -126,7 +125,7 @@ class ConnectionTester(QObject):
             return list_models(endpoint, key, timeout=timeout, transport=transport)
 
         self._start(fetch, key, handle, self._models_listed)
-        pane.set_testing(True, "Listing models…")
+        self.pane.set_testing(True, "Listing models…")
 
     def _start(
         self,
