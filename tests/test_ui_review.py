@@ -17,6 +17,7 @@ from fake_server import FakeLLMServer
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QTableView
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 from test_ui_generate import LONG_TEXT, set_up_run, wait_until_idle
 from ui_support import OFFSCREEN_NOISE
 
@@ -406,7 +407,8 @@ def test_closing_the_window_stops_a_judge_pass_and_waits_for_its_thread(
     thread = review._thread
     assert thread is not None
     assert window.close()
-    assert thread.isFinished()  # waited for: no "QThread: Destroyed while thread is running"
+    # Waited for (a thread destroyed while running aborts the process); it may be deleted by now.
+    assert not isValid(thread) or thread.isFinished()
 
 
 # Judge and regenerate through the real engine, against the loopback server ------------------

@@ -66,6 +66,8 @@ def main() -> int:
         ),
         flush=True,
     )
+    # The key loads on a worker thread once the window shows: wait for it before the process ends.
+    window.controller.keys.wait_for_threads()
     window.controller.document.close()
     return 0
 

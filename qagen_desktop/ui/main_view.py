@@ -242,14 +242,14 @@ class MainView(QMainWindow):
         a text field; the Review menu lists them.
         """
         table = self.results_pane.table
-        self.actionAccept = self._action("actionAccept", "&Accept Selected", "Ctrl+Shift+A")
-        self.actionReject = self._action("actionReject", "&Reject Selected", "Ctrl+Shift+R")
+        self.actionAccept = self._action("actionAccept", "&Accept selected", "Ctrl+Shift+A")
+        self.actionReject = self._action("actionReject", "&Reject selected", "Ctrl+Shift+R")
         self.actionRegenerate = self._action(
-            "actionRegenerate", "Re&generate Selected", "Ctrl+Shift+G"
+            "actionRegenerate", "Re&generate selected", "Ctrl+Shift+G"
         )
-        self.actionJudge = self._action("actionJudge", "&Judge Selected", "Ctrl+Shift+J")
-        self.actionJudgeAll = self._action("actionJudgeAll", "Judge A&ll Pairs")
-        self.actionShowRejected = self._action("actionShowRejected", "&Show Rejected Pairs")
+        self.actionJudge = self._action("actionJudge", "&Judge selected", "Ctrl+Shift+J")
+        self.actionJudgeAll = self._action("actionJudgeAll", "Judge a&ll pairs")
+        self.actionShowRejected = self._action("actionShowRejected", "&Show rejected pairs")
         self.actionShowRejected.setCheckable(True)
         row_actions = (
             self.actionAccept,

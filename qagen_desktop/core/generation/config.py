@@ -115,3 +115,13 @@ class RunConfig:
 
 
 DEFAULTS = RunConfig()
+
+
+# The largest chunk "auto" makes: the default size.
+AUTO_CHUNK_CAP = DEFAULTS.chunk_chars
+
+
+def counting_size(chunk_chars: int) -> int:
+    """The chunk size to count a text's chunks by before any server is asked: "auto" (or any
+    size under the smallest chunk, as the window's "auto" step) counts at its largest chunk."""
+    return chunk_chars if chunk_chars >= MIN_CHUNK_CHARS else AUTO_CHUNK_CAP

@@ -18,7 +18,11 @@ import httpx
 
 from qagen_desktop.core.chunking import MIN_CHUNK_CHARS, Chunk, allocate_pairs, chunk_text
 from qagen_desktop.core.client import new_async_client
-from qagen_desktop.core.generation.config import DEFAULT_TOKENS_PER_PAIR, DEFAULTS, RunConfig
+from qagen_desktop.core.generation.config import (
+    AUTO_CHUNK_CAP,
+    DEFAULT_TOKENS_PER_PAIR,
+    RunConfig,
+)
 from qagen_desktop.core.generation.request import REPLY_ALLOWANCE_TOKENS, reply_token_limit
 from qagen_desktop.core.prompts import render_prompt
 from qagen_desktop.core.serverinfo import PROBE_TIMEOUT, ServerInfo, ServerKind, probe_server
@@ -28,15 +32,8 @@ CHARS_PER_TOKEN = 3.0
 TEMPLATE_TOKENS = 32
 # "auto" never makes chunks longer than the fixed default: a long context is better spent on
 # more chunks asked at once than on one long request.
-AUTO_CHUNK_CAP = DEFAULTS.chunk_chars
 # Ollama's num_ctx is sent in steps of this many tokens (each new value reloads the model).
 NUM_CTX_STEP = 1024
-
-
-def counting_size(chunk_chars: int) -> int:
-    """The chunk size to count a text's chunks by before any server is asked: "auto" (or any
-    size under the smallest chunk, as the window's "auto" step) counts at its largest chunk."""
-    return chunk_chars if chunk_chars >= MIN_CHUNK_CHARS else AUTO_CHUNK_CAP
 
 
 def estimate_tokens(chars: int) -> int:

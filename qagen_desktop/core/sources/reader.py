@@ -6,11 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from qagen_desktop.core.sources.docx import read_docx
-from qagen_desktop.core.sources.epub import read_epub
 from qagen_desktop.core.sources.files import DEFAULT_MAX_BYTES, read_bytes
-from qagen_desktop.core.sources.html import read_html
-from qagen_desktop.core.sources.pdf import read_pdf
 from qagen_desktop.core.sources.source import (
     KIND_BY_SUFFIX,
     SUPPORTED_SUFFIXES,
@@ -71,12 +67,20 @@ def read_source(
         text = decode_context(data, name)
         marks = markdown_headings(text) if kind is SourceKind.MARKDOWN else ()
     elif kind is SourceKind.PDF:
+        from qagen_desktop.core.sources.pdf import read_pdf  # pypdf loads with the first PDF
+
         text, marks, pages = read_pdf(data, name, progress)
     elif kind is SourceKind.DOCX:
+        from qagen_desktop.core.sources.docx import read_docx
+
         text, marks = read_docx(data, name, max_bytes)
     elif kind is SourceKind.HTML:
+        from qagen_desktop.core.sources.html import read_html  # bs4 loads with the first page
+
         text, marks = read_html(data, name)
     else:
+        from qagen_desktop.core.sources.epub import read_epub
+
         text, marks = read_epub(data, name, max_bytes, progress)
     if progress is not None and kind not in (SourceKind.PDF, SourceKind.EPUB):
         progress(1, 1)

@@ -8,7 +8,6 @@ from enum import Enum
 
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
-from qagen_desktop.core.parsing import normalise_question
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.controllers.document import DocumentController
@@ -88,6 +87,8 @@ class GenerateAgain:
                 return False
             self.document.replace([], base=None, path=None)
             return True
+        from qagen_desktop.core.parsing import normalise_question  # json-repair: not at start
+
         self._known = {normalise_question(pair.question) for pair in model.pairs}
         return True
 
@@ -95,6 +96,8 @@ class GenerateAgain:
         """The pairs whose question the table did not hold before the run."""
         if not self._known:
             return pairs
+        from qagen_desktop.core.parsing import normalise_question
+
         kept = [pair for pair in pairs if normalise_question(pair.question) not in self._known]
         self.dropped += len(pairs) - len(kept)
         return kept

@@ -154,7 +154,7 @@ class ContextPane(QWidget):
             self.pairsWarningLabel.hide()
             return
         from qagen_desktop.core.estimate import estimate_run
-        from qagen_desktop.core.generation.fitting import counting_size
+        from qagen_desktop.core.generation.config import counting_size
 
         run = estimate_run(text, self._pairs, counting_size(self._chunk_chars), self._template)
         noun = "chunk" if run.chunks == 1 else "chunks"

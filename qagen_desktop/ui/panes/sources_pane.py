@@ -193,7 +193,7 @@ class SourcesPane(QWidget):
 
     def _count(self, source: Source) -> int:
         # Imported here, as the context pane does: the fitting pulls in the HTTP client.
-        from qagen_desktop.core.generation.fitting import counting_size
+        from qagen_desktop.core.generation.config import counting_size
 
         size = counting_size(self._chunk_chars)  # "auto" is known only once a server is asked
         return count_chunks(source.text, size) if source.text.strip() else 0
