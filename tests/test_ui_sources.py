@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -101,12 +102,18 @@ def drop(pane: SourcesPane, paths: Sequence[Path]) -> None:
     assert dropped.isAccepted()
 
 
-def counting_reader(pages_read: list[int]) -> Any:
-    """read_source, noting each page it reports: how far a read went before it stopped."""
+def counting_reader(pages_read: list[int], pause: float = 0.0) -> Any:
+    """read_source, noting each page it reports: how far a read went before it stopped.
+
+    ``pause`` slows each page (on the reading thread), so a cancel can come before the end on
+    any machine, however fast it reads.
+    """
 
     def reader(path: Path, *, progress: Any, **options: Any) -> Source:
         def counting(done: int, total: int) -> None:
             pages_read.append(done)
+            if pause:
+                time.sleep(pause)
             progress(done, total)
 
         return read_source(path, progress=counting, **options)
@@ -348,7 +355,7 @@ def test_cancelling_a_long_read_stops_it_and_leaves_no_running_thread(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     pages_read: list[int] = []
-    pane = SourcesPane(reader=counting_reader(pages_read))
+    pane = SourcesPane(reader=counting_reader(pages_read, pause=0.01))
     qtbot.addWidget(pane)
     book = write_pdf(tmp_path / "book.pdf", 400)
     later = tmp_path / "later.txt"
@@ -374,7 +381,7 @@ def test_removing_a_file_while_it_is_read_stops_that_read_and_the_next_goes_on(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     pages_read: list[int] = []
-    pane = SourcesPane(reader=counting_reader(pages_read))
+    pane = SourcesPane(reader=counting_reader(pages_read, pause=0.01))
     qtbot.addWidget(pane)
     book = write_pdf(tmp_path / "book.pdf", 400)
     later = tmp_path / "later.txt"
