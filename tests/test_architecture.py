@@ -87,3 +87,13 @@ def test_no_module_in_the_package_is_over_500_lines() -> None:
         for p in PACKAGE.rglob("*.py")
     }
     assert {name: n for name, n in sizes.items() if n > 500} == {}
+
+
+def test_every_package_of_the_source_tree_is_installed() -> None:
+    # An editable install finds every folder; a real one only the packages pyproject.toml lists.
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {_module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert found - listed == set()
