@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -228,8 +229,8 @@ class MainView(QMainWindow):
         run_menu.addAction(self.actionCancel)
         run_menu.addSeparator()
         run_menu.addAction(self.actionTestConnection)
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self.actionAbout)
+        self.helpMenu = menu.addMenu("&Help")
+        self.helpMenu.addAction(self.actionAbout)
 
         self.actionQuit.triggered.connect(self.close)
 
@@ -260,7 +261,9 @@ class MainView(QMainWindow):
         for action in row_actions:
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             table.addAction(action)
-        menu = self.menuBar().addMenu("Re&view")
+        # Before Help, which stays last.
+        menu = QMenu("Re&view", self)
+        self.menuBar().insertMenu(self.helpMenu.menuAction(), menu)
         menu.setObjectName("reviewMenu")
         menu.addActions(list(row_actions[:2]))
         menu.addSeparator()
