@@ -155,3 +155,12 @@ def test_key_from_the_keyring_is_used_and_never_written_to_settings(
     assert settings_file.exists()
     assert SENTINEL not in settings_file.read_text(encoding="utf-8")
     _assert_no_leak(done, user_dirs, tmp_path)
+
+
+def test_a_worker_error_names_neither_the_run_key_nor_the_judge_key() -> None:
+    from qagen_desktop.ui.worker import error_message
+
+    exc = RuntimeError("sent sk-run-1234 and sk-judge-5678 with Authorization: Bearer sk-x")
+    message = error_message(exc, "sk-run-1234", "sk-judge-5678")
+    assert "sk-run-1234" not in message and "sk-judge-5678" not in message
+    assert "sk-x" not in message

@@ -25,14 +25,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def error_message(exc: BaseException, secret: str | None = None) -> str:
-    """One plain line for the window; never holds the key."""
+def error_message(exc: BaseException, *secrets: str | None) -> str:
+    """One plain line for the window; never holds a key (the run's, or its judge's)."""
     if isinstance(exc, QagenError):
         text = str(exc)
     else:
         log.error("Unexpected error in a worker", exc_info=exc)
         text = f"Unexpected error ({type(exc).__name__}): {exc}"
-    lines = redact(text, secret).strip().splitlines()
+    text = redact(text)  # auth headers, whatever the keys
+    for secret in secrets:
+        text = redact(text, secret)
+    lines = text.strip().splitlines()
     return lines[0] if lines else type(exc).__name__
 
 
@@ -74,14 +77,14 @@ class GenerationWorker(QObject):
     @Slot()
     def run(self) -> None:
         result = None
-        secret: str | None = None
+        secrets: tuple[str | None, ...] = ()
         try:
             # httpx and the engine load here, in the worker, on the first run: the window
             # shows without them.
             from qagen_desktop.core import generation
 
             config = self._build_config()
-            secret = config.api_key
+            secrets = (config.api_key, config.judge_api_key)
             factory = self._factory or generation.Generator
             generator = factory(config, events=_events_for(self, generation.RunEvents))
             with self._lock:
@@ -91,7 +94,7 @@ class GenerationWorker(QObject):
                 generator.cancel()
             result = generator.run(self._text)
         except Exception as exc:
-            self.error.emit(error_message(exc, secret))
+            self.error.emit(error_message(exc, *secrets))
         finally:
             with self._lock:
                 self._generator = None

@@ -84,10 +84,7 @@ class ReviewWorker(QObject):
                 generator.cancel()
             result = self._call(generator)
         except Exception as exc:
-            message = error_message(exc, secrets[0] if secrets else None)
-            for secret in secrets[1:]:
-                message = message.replace(secret, "***")
-            self.error.emit(message)
+            self.error.emit(error_message(exc, *secrets))
         finally:
             with self._lock:
                 self._generator = None
