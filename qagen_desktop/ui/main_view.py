@@ -132,7 +132,7 @@ class MainView(QMainWindow):
         self.resultsSplitter = self._split(
             "resultsSplitter", Qt.Orientation.Vertical, (self.results_pane, self.passage_preview)
         )
-        self.resultsSplitter.setSizes([380, 130])
+        self.resultsSplitter.setSizes([420, 90])
         self.workSplitter = QSplitter(Qt.Orientation.Vertical)
         self.workSplitter.setObjectName("workSplitter")
         self.workSplitter.addWidget(top)
