@@ -43,7 +43,7 @@ from qagen_desktop.core.generation.plan import Plan, plan_run
 from qagen_desktop.core.generation.request import pairs_body
 from qagen_desktop.core.generation.results import ChunkOutcome, RunResult
 from qagen_desktop.core.generation.retry import FATAL_KINDS, QuotaWait, RetryPolicy
-from qagen_desktop.core.generation.review import ReviewTools
+from qagen_desktop.core.generation.review import ReviewTools, drive
 from qagen_desktop.core.quality import PairChecker
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.sources import Source
@@ -97,25 +97,8 @@ class Generator(ReviewTools):
         work = self._plan([Source.pasted(sources)] if isinstance(sources, str) else sources)
         started = self._clock()
         run = _Run(self, work)
-        loop = asyncio.new_event_loop()
-        try:
-            task = loop.create_task(run.main())
-            with self._lock:
-                self._loop, self._task = loop, task
-                if self._cancel_requested:
-                    task.cancel()
-            try:
-                loop.run_until_complete(task)
-            except asyncio.CancelledError:
-                run.cancelled = True
-        finally:
-            with self._lock:
-                self._loop = self._task = None
-                self._cancel_requested = False
-            try:
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            finally:
-                loop.close()
+        if drive(self, run.main()):
+            run.cancelled = True
         return run.result(self._clock() - started)
 
     def cancel(self) -> None:
