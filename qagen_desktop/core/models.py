@@ -13,11 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from qagen_desktop.core.client import (
-    USER_AGENT,
     error_for_exception,
     error_for_response,
 )
-from qagen_desktop.core.client.transport import _tls_context, _use_environment
+from qagen_desktop.core.client.transport import new_sync_client
 from qagen_desktop.core.endpoint import CHAT_PATH, Endpoint
 from qagen_desktop.core.errors import ConfigError, ErrorKind, RequestError
 from qagen_desktop.core.server_answers import is_web_page, web_page_message
@@ -43,14 +42,7 @@ def list_models(
 ) -> list[str]:
     """The model ids the server lists, sorted; RequestError (one plain line) when it cannot."""
     url = models_url(endpoint)
-    with httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,  # the key stays with its host
-        transport=transport,
-        headers={"user-agent": USER_AGENT},
-        trust_env=_use_environment(endpoint, transport),
-        verify=_tls_context(),
-    ) as client:
+    with new_sync_client(endpoint, timeout, transport) as client:
         try:
             response = client.get(url, headers=endpoint.auth_headers(api_key))
         except httpx.HTTPError as exc:

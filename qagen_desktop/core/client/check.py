@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from qagen_desktop.core.client.failures import error_for_exception, error_for_response
-from qagen_desktop.core.client.transport import USER_AGENT, _tls_context, _use_environment
+from qagen_desktop.core.client.transport import new_sync_client
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.errors import ConfigError, ErrorKind
 from qagen_desktop.core.server_answers import is_web_page, web_page_message
@@ -41,14 +41,7 @@ def check_connection(
     if endpoint.model:
         body["model"] = endpoint.model
     name = endpoint.model or endpoint.deployment or "the model"
-    with httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
-        transport=transport,
-        headers={"user-agent": USER_AGENT},
-        trust_env=_use_environment(endpoint, transport),
-        verify=_tls_context(),
-    ) as client:
+    with new_sync_client(endpoint, timeout, transport) as client:
         try:
             response = client.post(url, json=body, headers=endpoint.auth_headers(api_key))
             if response.status_code in (400, 422) and "max_tokens" in response.text:

@@ -52,6 +52,21 @@ def new_async_client(
     )
 
 
+def new_sync_client(
+    endpoint: Endpoint, timeout: float, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """The client of the one-off requests beside a run (Test connection, the model list): the
+    same rules as ``new_async_client``, redirects never followed."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        transport=transport,
+        headers={"user-agent": USER_AGENT},
+        trust_env=_use_environment(endpoint, transport),
+        verify=_tls_context(),
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
     """httpx's default certificate checks, built once: loading the CA bundle takes a noticeable
