@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
@@ -31,6 +30,8 @@ GIL_SWITCH_INTERVAL = 0.001  # seconds; see make_application
 
 def app_icon() -> QIcon:
     """The application icon from the package resources; an empty icon when none is shipped."""
+    from importlib import resources  # with its helpers, only for the icon
+
     icon = QIcon()
     try:
         folder = resources.files("qagen_desktop.resources")

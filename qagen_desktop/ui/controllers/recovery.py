@@ -12,15 +12,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from qagen_desktop.core import journal as journals
-from qagen_desktop.core.journal import BaseChangedError, FileRef, RecoveredSession
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.background import call_off_thread
 from qagen_desktop.ui.controllers.document import DocumentController
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.journal import FileRef, RecoveredSession
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ class RecoveryDialogs(Protocol):
     ) -> bool | None:
         """The base file changed: restore ``pairs`` (the journal's own) as a new dataset?"""
         ...
+
+
+def _find_orphans() -> list[RecoveredSession]:
+    # The journal module loads with the check, after the first paint.
+    from qagen_desktop.core.journal import find_orphans
+
+    return find_orphans()
 
 
 def _load_base(ref: FileRef) -> list[QAPair]:
@@ -68,7 +76,7 @@ class RecoveryController(QObject):
         document: DocumentController,
         dialogs: RecoveryDialogs,
         *,
-        find_orphans: Callable[[], list[RecoveredSession]] = journals.find_orphans,
+        find_orphans: Callable[[], list[RecoveredSession]] = _find_orphans,
         load_base: Callable[[FileRef], list[QAPair]] = _load_base,
         parent: QObject | None = None,
     ) -> None:
@@ -103,11 +111,13 @@ class RecoveryController(QObject):
 
     def _replay_all(self) -> list[_Replayed]:
         """On a worker thread: every orphaned journal replayed, newest first."""
+        from qagen_desktop.core import journal as journals
+
         replayed = []
         for session in reversed(self._find_orphans()):
             try:
                 pairs = journals.replay(session.records, self._load_base)
-            except BaseChangedError as exc:
+            except journals.BaseChangedError as exc:
                 own = journals.journal_pairs(session.records)
                 replayed.append(_Replayed(session, own, changed=exc.ref))
                 continue
