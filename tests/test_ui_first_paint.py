@@ -3,12 +3,18 @@ Qt's defaults (for speed) looks and acts as Qt's own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE
 
+from qagen_desktop.core import paths
+from qagen_desktop.ui.controllers import recovery
 from qagen_desktop.ui.main_view import MainView, _FirstPaint
+from qagen_desktop.ui.main_window import MainWindow
 from qagen_desktop.ui.panes.table_hint import own_viewport
 
 pytestmark = OFFSCREEN_NOISE
@@ -70,3 +76,24 @@ def test_a_window_never_painted_still_gets_its_start_up_work(qtbot: QtBot) -> No
     done: list[bool] = []
     _FirstPaint(never_shown, lambda: done.append(True))
     qtbot.waitUntil(lambda: done == [True])
+
+
+def test_the_recovery_check_needs_no_thread_when_nothing_was_left(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[object] = []
+
+    def off_thread(function: Callable[[], object]) -> object:
+        threads.append(function)
+        return function()
+
+    monkeypatch.setattr(recovery, "call_off_thread", off_thread)
+    window.controller.recovery.offer()
+    assert threads == []  # no recovery folder at all
+    folder = paths.recovery_dir()
+    folder.mkdir(parents=True)
+    window.controller.recovery.offer()
+    assert threads == []  # an empty one
+    (folder / "session-1-1.jsonl").write_text("")
+    window.controller.recovery.offer()
+    assert len(threads) == 1 and window.controller.recovery.checked

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from qagen_desktop.core import paths
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.background import call_off_thread
 from qagen_desktop.ui.controllers.document import DocumentController
@@ -38,6 +39,18 @@ class RecoveryDialogs(Protocol):
     ) -> bool | None:
         """The base file changed: restore ``pairs`` (the journal's own) as a new dataset?"""
         ...
+
+
+def _nothing_to_recover() -> bool:
+    """True when the recovery folder is empty or missing: the usual start, which then needs
+    no worker thread and no journal code."""
+    folder = paths.recovery_dir()
+    try:
+        return not any(folder.iterdir())
+    except FileNotFoundError:
+        return True
+    except OSError:  # unreadable: the full check says why
+        return False
 
 
 def _find_orphans() -> list[RecoveredSession]:
@@ -76,14 +89,16 @@ class RecoveryController(QObject):
         document: DocumentController,
         dialogs: RecoveryDialogs,
         *,
-        find_orphans: Callable[[], list[RecoveredSession]] = _find_orphans,
+        find_orphans: Callable[[], list[RecoveredSession]] | None = None,
         load_base: Callable[[FileRef], list[QAPair]] = _load_base,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._document = document
         self._dialogs = dialogs
-        self._find_orphans = find_orphans
+        self._find_orphans = find_orphans or _find_orphans
+        # The journals' own folder, looked at first: with nothing in it there is nothing to do.
+        self._nothing_to_recover = _nothing_to_recover if find_orphans is None else lambda: False
         self._load_base = load_base
         self.checked = False
 
@@ -96,6 +111,8 @@ class RecoveryController(QObject):
             self.checked = True
 
     def _offer(self) -> None:
+        if self._nothing_to_recover():
+            return
         # Reading the journals and their base files (a dataset each, perhaps large) is done on
         # a worker thread; only the questions are asked here.
         for found in call_off_thread(self._replay_all):
