@@ -381,13 +381,18 @@ class _FirstPaint(QObject):
         super().__init__(widget)
         self._widget = widget
         self._done: Callable[[], None] | None = done
+        # A timer, not a posted call: input and timers already due when the frame is up are
+        # served before the start-up work, not after it.
+        self._after_paint = QTimer(self)
+        self._after_paint.setSingleShot(True)
+        self._after_paint.setInterval(0)
+        self._after_paint.timeout.connect(self._fire)
         widget.installEventFilter(self)
         QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._fire)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            # Queued: the frame is flushed to the screen before the work starts.
-            QTimer.singleShot(0, self, self._fire)
+        if event.type() == QEvent.Type.Paint and not self._after_paint.isActive():
+            self._after_paint.start()  # fires once the frame is flushed to the screen
         return False
 
     def _fire(self) -> None:
