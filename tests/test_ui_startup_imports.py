@@ -15,6 +15,8 @@ LATER = (
     "keyring",
     "json_repair",
     "qagen_desktop.core.datasets",
+    "qagen_desktop.core.journal",
+    "qagen_desktop.core.logging_setup",
     "qagen_desktop.core.generation.runner",
     "pypdf",
     "bs4",

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import logging
 import sys
-from importlib import resources
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from qagen_desktop import APP_NAME, __version__
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
+
     from qagen_desktop.core.settings import Settings
     from qagen_desktop.ui.controllers.keys import KeyStoreLike
     from qagen_desktop.ui.controllers.window import WindowController
@@ -31,6 +31,10 @@ GIL_SWITCH_INTERVAL = 0.001  # seconds; see make_application
 
 def app_icon() -> QIcon:
     """The application icon from the package resources; an empty icon when none is shipped."""
+    from importlib import resources  # with its helpers, only for the icon
+
+    from PySide6.QtGui import QIcon  # made with the application, not with the window
+
     icon = QIcon()
     try:
         folder = resources.files("qagen_desktop.resources")

@@ -7,15 +7,19 @@ tests answer them without a message box.
 from __future__ import annotations
 
 import time
-
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from typing import TYPE_CHECKING
 
 from qagen_desktop import APP_NAME
-from qagen_desktop.core.journal import FileRef, RecoveredSession
-from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.controllers.document import DATASET_FILTER, Unsaved
 
-Button = QMessageBox.StandardButton
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from qagen_desktop.core.journal import FileRef, RecoveredSession
+    from qagen_desktop.core.records import QAPair
+
+# The dialog classes are imported where a dialog is asked for: PySide6 makes a Qt class, with
+# its enums, when it is first imported, and the first paint needs none of these.
 
 
 class WindowDialogs:
@@ -26,16 +30,23 @@ class WindowDialogs:
         self.folder = lambda: ""
 
     def ask_open_path(self, title: str, filters: str) -> str | None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen, _ = QFileDialog.getOpenFileName(self._parent, title, self.folder(), filters)
         return chosen or None
 
     def ask_save_path(self, suggested: str) -> str | None:
+        from PySide6.QtWidgets import QFileDialog
+
         chosen, _ = QFileDialog.getSaveFileName(
             self._parent, "Save dataset", suggested, DATASET_FILTER
         )
         return chosen or None
 
     def ask_unsaved(self, count: int) -> Unsaved:
+        from PySide6.QtWidgets import QMessageBox
+
+        Button = QMessageBox.StandardButton
         answer = QMessageBox.question(
             self._parent,
             "Unsaved pairs",
@@ -52,18 +63,28 @@ class WindowDialogs:
         return Unsaved.CANCEL
 
     def confirm(self, title: str, text: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        Button = QMessageBox.StandardButton
         answer = QMessageBox.question(
             self._parent, title, text, Button.Yes | Button.Cancel, Button.Cancel
         )
         return answer in (Button.Yes, Button.Save, Button.Discard, Button.Ok)
 
     def warn(self, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.warning(self._parent, title, text)
 
     def inform(self, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.information(self._parent, title, text)
 
     def ask_restore(self, session: RecoveredSession, pairs: list[QAPair]) -> bool | None:
+        from PySide6.QtWidgets import QMessageBox
+
+        Button = QMessageBox.StandardButton
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(session.created))
         answer = QMessageBox.question(
             self._parent,
@@ -77,6 +98,9 @@ class WindowDialogs:
     def ask_restore_changed(
         self, session: RecoveredSession, changed: FileRef, pairs: list[QAPair]
     ) -> bool | None:
+        from PySide6.QtWidgets import QMessageBox
+
+        Button = QMessageBox.StandardButton
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(session.created))
         answer = QMessageBox.question(
             self._parent,

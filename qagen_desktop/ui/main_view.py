@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -38,6 +38,8 @@ from qagen_desktop.ui.widgets import name_widget
 # The first window: this size where the screen has room, else this share of the screen.
 DEFAULT_SIZE = QSize(1280, 820)
 SCREEN_SHARE = 0.9
+# A window shown but never painted (minimised at start) still gets its start-up work this late.
+FIRST_PAINT_FALLBACK_MS = 1000
 
 
 def first_window_size(available: QSize) -> QSize:
@@ -52,7 +54,8 @@ class MainView(QMainWindow):
     """Endpoint settings on the left; on the right the context editor beside the Sources list,
     and below them the results over the selected pair's source passage.
 
-    Signals: firstShown() -- once, after the window is first on screen.
+    Signals: firstShown() -- once, just after the window's first paint: the work it starts
+    (the keyring read, the recovery check) never delays the first frame.
     ``close_guard`` is asked before the window closes: False keeps it open.
     """
 
@@ -76,7 +79,7 @@ class MainView(QMainWindow):
         self._build_actions()
         self._build_review_actions()
         self._build_status_bar()
-        self._shown_once = False
+        self._first_paint: _FirstPaint | None = None
 
     # Building ---------------------------------------------------------------------------------
 
@@ -359,13 +362,41 @@ class MainView(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._shown_once:
-            self._shown_once = True
+        if self._first_paint is None:
             # After the window is on screen: a question asked then appears over it.
-            QTimer.singleShot(0, self.firstShown.emit)
+            self._first_paint = _FirstPaint(self, self.firstShown.emit)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_guard():
             event.accept()
         else:
             event.ignore()
+
+
+class _FirstPaint(QObject):
+    """Calls ``done`` once, from the event loop just after ``widget``'s first paint (or after
+    ``FIRST_PAINT_FALLBACK_MS`` should no paint come)."""
+
+    def __init__(self, widget: QWidget, done: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._done: Callable[[], None] | None = done
+        # A timer, not a posted call: input and timers already due when the frame is up are
+        # served before the start-up work, not after it.
+        self._after_paint = QTimer(self)
+        self._after_paint.setSingleShot(True)
+        self._after_paint.setInterval(0)
+        self._after_paint.timeout.connect(self._fire)
+        widget.installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self._after_paint.isActive():
+            self._after_paint.start()  # fires once the frame is flushed to the screen
+        return False
+
+    def _fire(self) -> None:
+        done, self._done = self._done, None
+        if done is not None:
+            self._widget.removeEventFilter(self)
+            done()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-
-from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
+from typing import TYPE_CHECKING
 
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.core.settings import Settings
 from qagen_desktop.ui.controllers.document import DocumentController
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 
 class Again(Enum):
@@ -29,6 +31,9 @@ def ask_in_message_box(parent: QWidget | None) -> AskAgain:
     """The question as a message box over ``parent``, with "Don't ask again"."""
 
     def ask(count: int) -> tuple[Again, bool] | None:
+        # Imported when asked: the message box classes are no part of the first paint.
+        from PySide6.QtWidgets import QCheckBox, QMessageBox
+
         box = QMessageBox(parent)
         box.setWindowTitle("Generate again")
         box.setText(f"The table holds {count:,} pairs. Replace them, or add the new pairs?")

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qagen_desktop.core.journal import FileRef
 from qagen_desktop.core.records import QAPair
 
 if TYPE_CHECKING:
     from qagen_desktop.core.datasets import LoadedDataset
+    from qagen_desktop.core.journal import FileRef
 
 
 class CountedPairs:
@@ -33,6 +33,7 @@ class CountedPairs:
 def read_dataset(path: Path) -> tuple[LoadedDataset, FileRef]:
     """On a worker thread: the dataset and the fingerprint of the file it came from."""
     from qagen_desktop.core.datasets import load_dataset
+    from qagen_desktop.core.journal import FileRef
 
     return load_dataset(path), FileRef.of(path)
 
@@ -40,6 +41,7 @@ def read_dataset(path: Path) -> tuple[LoadedDataset, FileRef]:
 def write_dataset(path: Path, pairs: Iterable[QAPair], fmt: str, **options: Any) -> FileRef | None:
     """On a worker thread: write the dataset, then fingerprint the file (None if that fails)."""
     from qagen_desktop.core.datasets import save_dataset
+    from qagen_desktop.core.journal import FileRef
 
     save_dataset(path, pairs, fmt, **options)
     try:

@@ -18,7 +18,6 @@ from PySide6.QtCore import QModelIndex, QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from qagen_desktop.core.errors import ConfigError
-from qagen_desktop.core.journal import FileRef, Journal
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.core.settings import FORMATS
 from qagen_desktop.ui.background import call_off_thread
@@ -33,6 +32,7 @@ from qagen_desktop.ui.table.results_model import FIELDS, SCORE, SOURCE, ResultsM
 
 if TYPE_CHECKING:
     from qagen_desktop.core.datasets import LoadedDataset
+    from qagen_desktop.core.journal import FileRef, Journal
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,13 @@ class DocumentDialogs(Protocol):
     def warn(self, title: str, text: str) -> None: ...
 
 
+def _new_journal() -> Journal:
+    # The journal module (hashing, JSON lines) loads with the first change to record.
+    from qagen_desktop.core.journal import Journal
+
+    return Journal()
+
+
 class DocumentController(QObject):
     """The pairs the window holds, and whether (and where) they are saved.
 
@@ -100,14 +107,15 @@ class DocumentController(QObject):
         dialogs: DocumentDialogs,
         export_options: Callable[[], ExportOptions],
         *,
-        journal_factory: Callable[[], Journal] = Journal,
+        journal_factory: Callable[[], Journal] | None = None,
         dialog_folder: Callable[[], str] = lambda: str(Path.home()),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
         self.undo_stack = undo_stack
-        self.journal = journal_factory()
+        self._journal_factory = journal_factory or _new_journal
+        self._journal: Journal | None = None
         self._dialogs = dialogs
         self._export_options = export_options
         self.dialog_folder = dialog_folder
@@ -129,6 +137,17 @@ class DocumentController(QObject):
         model.rowsInserted.connect(self._rows_inserted)
         model.rowsRemoved.connect(self._rows_removed)
         model.dataChanged.connect(self._data_changed)
+
+    @property
+    def journal(self) -> Journal:
+        """The recovery journal, made on first use (a journal writes no file before a change)."""
+        if self._journal is None:
+            self._journal = self._journal_factory()
+        return self._journal
+
+    @journal.setter
+    def journal(self, journal: Journal) -> None:
+        self._journal = journal
 
     # Edits --------------------------------------------------------------------------------------
 

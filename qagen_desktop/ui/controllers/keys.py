@@ -17,7 +17,6 @@ from shiboken6 import isValid
 
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.errors import ConfigError
-from qagen_desktop.core.logging_setup import add_secret
 from qagen_desktop.ui.worker import CallWorker, start_in_thread
 
 
@@ -42,6 +41,13 @@ class KeyField(Protocol):
     def set_api_key(self, key: str) -> None: ...
 
     def show_key_notice(self, message: str) -> None: ...
+
+
+def _keep_out_of_log(key: str) -> None:
+    # Imported here: the log's handlers (sockets, queues) are not needed for the first paint.
+    from qagen_desktop.core.logging_setup import add_secret
+
+    add_secret(key)
 
 
 def _default_keystore() -> KeyStoreLike:
@@ -166,7 +172,7 @@ class KeyController(QObject):
         first_load = self._key_loaded_for is None
         self._key_loaded_for = key_id
         if stored is not None:
-            add_secret(stored)
+            _keep_out_of_log(stored)
             self._saved_key[key_id] = stored
         if self._typed_since_load:
             return  # typed while the keyring answered: the user's key stands, to be saved
@@ -210,7 +216,7 @@ class KeyController(QObject):
             # must never get the key of the last one.
             self._load_now()
         key = self._field.api_key()
-        add_secret(key)  # kept out of the log from now on, whatever logs it
+        _keep_out_of_log(key)  # kept out of the log from now on, whatever logs it
         key_id = self._key_id()
         if key_id is None or self._env_key_in_field:
             return key or None

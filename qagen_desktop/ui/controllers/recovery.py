@@ -12,15 +12,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from qagen_desktop.core import journal as journals
-from qagen_desktop.core.journal import BaseChangedError, FileRef, RecoveredSession
+from qagen_desktop.core import paths
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.background import call_off_thread
 from qagen_desktop.ui.controllers.document import DocumentController
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.journal import FileRef, RecoveredSession
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,25 @@ class RecoveryDialogs(Protocol):
     ) -> bool | None:
         """The base file changed: restore ``pairs`` (the journal's own) as a new dataset?"""
         ...
+
+
+def _nothing_to_recover() -> bool:
+    """True when the recovery folder is empty or missing: the usual start, which then needs
+    no worker thread and no journal code."""
+    folder = paths.recovery_dir()
+    try:
+        return not any(folder.iterdir())
+    except FileNotFoundError:
+        return True
+    except OSError:  # unreadable: the full check says why
+        return False
+
+
+def _find_orphans() -> list[RecoveredSession]:
+    # The journal module loads with the check, after the first paint.
+    from qagen_desktop.core.journal import find_orphans
+
+    return find_orphans()
 
 
 def _load_base(ref: FileRef) -> list[QAPair]:
@@ -68,14 +89,16 @@ class RecoveryController(QObject):
         document: DocumentController,
         dialogs: RecoveryDialogs,
         *,
-        find_orphans: Callable[[], list[RecoveredSession]] = journals.find_orphans,
+        find_orphans: Callable[[], list[RecoveredSession]] | None = None,
         load_base: Callable[[FileRef], list[QAPair]] = _load_base,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._document = document
         self._dialogs = dialogs
-        self._find_orphans = find_orphans
+        self._find_orphans = find_orphans or _find_orphans
+        # The journals' own folder, looked at first: with nothing in it there is nothing to do.
+        self._nothing_to_recover = _nothing_to_recover if find_orphans is None else lambda: False
         self._load_base = load_base
         self.checked = False
 
@@ -88,6 +111,8 @@ class RecoveryController(QObject):
             self.checked = True
 
     def _offer(self) -> None:
+        if self._nothing_to_recover():
+            return
         # Reading the journals and their base files (a dataset each, perhaps large) is done on
         # a worker thread; only the questions are asked here.
         for found in call_off_thread(self._replay_all):
@@ -103,11 +128,13 @@ class RecoveryController(QObject):
 
     def _replay_all(self) -> list[_Replayed]:
         """On a worker thread: every orphaned journal replayed, newest first."""
+        from qagen_desktop.core import journal as journals
+
         replayed = []
         for session in reversed(self._find_orphans()):
             try:
                 pairs = journals.replay(session.records, self._load_base)
-            except BaseChangedError as exc:
+            except journals.BaseChangedError as exc:
                 own = journals.journal_pairs(session.records)
                 replayed.append(_Replayed(session, own, changed=exc.ref))
                 continue

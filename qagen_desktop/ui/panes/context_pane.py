@@ -6,13 +6,20 @@ and a warning when more pairs are asked for than the text can serve.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QTextCursor
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE
 from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
+
+if TYPE_CHECKING:
+    # Types only: PySide6 makes a class (and its enums) on first import, and the first paint
+    # needs none of these.
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 # Counting chunks in a long text takes a moment: count once typing pauses.
@@ -120,6 +127,8 @@ class ContextPane(QWidget):
 
         ``setPlainText`` would clear the undo history; an edit through a cursor keeps it.
         """
+        from PySide6.QtGui import QTextCursor
+
         cursor = self.contextEdit.textCursor()
         cursor.beginEditBlock()
         cursor.select(QTextCursor.SelectionType.Document)

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.widgets import name_widget
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTextEdit
+
+# The text-format classes (QTextCursor, QTextCharFormat, QTextEdit.ExtraSelection) are imported
+# when a pair is first shown: PySide6 makes each class, with its enums, on first import, and
+# the first paint shows only the hint.
 
 TITLE = "Source passage"
 HINT = "Select a pair to see the passage it came from"
@@ -66,7 +73,8 @@ class PassagePreview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.headerLabel)
         layout.addWidget(self.passageText, 1)
-        self.clear()
+        self.headerLabel.setText(TITLE)
+        self.passageText.setPlaceholderText(HINT)  # a new editor has no text and no marks
 
     def clear(self) -> None:
         """No pair selected: the hint."""
@@ -77,6 +85,8 @@ class PassagePreview(QWidget):
 
     def show_pair(self, pair: QAPair) -> None:
         """Show where ``pair`` came from and its source passage, the answer's words marked."""
+        from PySide6.QtGui import QTextCursor
+
         self.headerLabel.setText(location_label(pair) or "Source unknown")
         self.passageText.setPlaceholderText(NO_PASSAGE)
         self.passageText.setPlainText(pair.source)
@@ -93,10 +103,13 @@ class PassagePreview(QWidget):
         return [s.cursor.selectedText() for s in self.passageText.extraSelections()]
 
     def _marks(self, pair: QAPair) -> list[QTextEdit.ExtraSelection]:
+        from PySide6.QtGui import QTextCharFormat, QTextCursor
+        from PySide6.QtWidgets import QTextEdit
+
         words = answer_words(pair.answer)
         if not words or not pair.source:
             return []
-        document: QTextDocument = self.passageText.document()
+        document = self.passageText.document()
         style = QTextCharFormat()
         palette = self.passageText.palette()
         style.setBackground(palette.highlight().color().lighter(160))

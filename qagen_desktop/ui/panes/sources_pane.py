@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QItemSelection, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -48,6 +49,10 @@ from qagen_desktop.ui.table.sources_model import (
 )
 from qagen_desktop.ui.widgets import name_widget
 from qagen_desktop.ui.worker import start_in_thread
+
+if TYPE_CHECKING:
+    # Types only: PySide6 makes a class (and its enums) on first import.
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
 _FILTER = "Documents ({});;All files (*)".format(" ".join(f"*{s}" for s in SUPPORTED_SUFFIXES))
 
