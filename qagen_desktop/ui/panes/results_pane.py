@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from qagen_desktop.core.records import PairStatus
 from qagen_desktop.core.settings import FORMATS, Settings
+from qagen_desktop.ui.table.results_filter import ResultsFilter
 from qagen_desktop.ui.table.results_model import (
     ANSWER,
     QUESTION,
@@ -31,7 +32,6 @@ from qagen_desktop.ui.table.results_model import (
     SCORE,
     SOURCE,
     STATUS,
-    ResultsFilter,
     ResultsModel,
 )
 from qagen_desktop.ui.table.table_view import PlainTextDelegate, ResultsTable, RowNumbers
