@@ -99,6 +99,7 @@ class ResultsPane(QWidget):
         for column, sample in ((SCORE, "Score"), (STATUS, "Rejected")):
             columns.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
         columns.resizeSection(REASON, 150)
+        self._build_sorting(columns)
         self._build_review_bar()
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
@@ -184,6 +185,32 @@ class ResultsPane(QWidget):
             signal.connect(self.update_counts)
         model.modelReset.connect(self.update_counts)
         self.update_counts()
+
+    def _build_sorting(self, columns: QHeaderView) -> None:
+        """A header click sorts by its column, a second descending, a third back to the source
+        order (the order of generation, which Save writes); "Source order" does it at once."""
+        columns.setSectionsClickable(True)
+        columns.setSortIndicatorShown(True)
+        columns.setSortIndicatorClearable(True)
+        columns.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        columns.sortIndicatorChanged.connect(self._sort)
+        self.sourceOrderAction = QAction("&Source order", self)
+        self.sourceOrderAction.setObjectName("actionSourceOrder")
+        self.sourceOrderAction.setToolTip(
+            "Show the pairs in the order they were made or read, the order Save writes"
+        )
+        self.sourceOrderAction.setEnabled(False)
+        self.sourceOrderAction.triggered.connect(self.show_source_order)
+
+    def show_source_order(self) -> None:
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        self.proxy.sort(column, order)
+        self.sourceOrderAction.setEnabled(self.proxy.sort_column() >= 0)
+        current = self.table.currentIndex()
+        if current.isValid():  # the row the user was on stays in sight
+            self.table.scrollTo(current)
 
     def _build_review_bar(self) -> None:
         def button(text: str, name: str, accessible: str, tip: str) -> QPushButton:
