@@ -142,6 +142,12 @@ class ResultsFilter(QAbstractTableModel):
             return position
         return -1
 
+    def source_rows(self, first: int, count: int) -> list[int]:
+        """The source rows of ``count`` shown rows from ``first`` (fewer at the end)."""
+        if self._rows is None:
+            return list(range(first, min(first + count, len(self._source.pairs))))
+        return self._rows[first : first + count]
+
     def _source_row(self, view_row: int) -> int:
         return view_row if self._rows is None else self._rows[view_row]
 
