@@ -58,10 +58,10 @@ def test_no_cost_without_both_prices_and_nothing_to_pay_at_zero() -> None:
     ("cost", "shown"),
     [
         (0.0, "free"),
-        (0.004, "< $0.01"),
-        (0.42, "≈ $0.42"),
-        (12.346, "≈ $12.35"),
-        (1234.5, "≈ $1,234"),
+        (0.004, "under\u00a0$0.01"),
+        (0.42, "≈\u00a0$0.42"),
+        (12.346, "≈\u00a0$12.35"),
+        (1234.5, "≈\u00a0$1,234"),
     ],
 )
 def test_the_cost_reads_as_a_person_would_write_it(cost: float, shown: str) -> None:
@@ -111,12 +111,12 @@ def test_the_estimate_shows_the_cost_once_both_prices_are_typed_and_after_a_rest
     qtbot.waitUntil(lambda: "$" in label.text(), timeout=5000)
     run = estimate_run(TEXT, 12, counting_size(endpoint.chunk_chars()))
     cost = format_cost((run.prompt_tokens * 3 + run.completion_tokens * 15) / 1_000_000)
-    assert label.text().endswith(f"about {run.total_tokens:,} tokens {cost}")
+    assert label.text().endswith(f"about {run.total_tokens:,} tokens · {cost}")
 
     # 0 and 0: a free local server says so.
     endpoint.inputPriceEdit.setText("0")
     endpoint.outputPriceEdit.setText("0")
-    qtbot.waitUntil(lambda: label.text().endswith("tokens free"), timeout=5000)
+    qtbot.waitUntil(lambda: label.text().endswith("tokens · free"), timeout=5000)
     # Letters are not taken in the field.
     endpoint.outputPriceEdit.clear()
     qtbot.keyClicks(endpoint.outputPriceEdit, "x1.5")
@@ -129,5 +129,5 @@ def test_the_estimate_shows_the_cost_once_both_prices_are_typed_and_after_a_rest
     assert again.endpoint_pane.inputPriceEdit.text() == "0"
     assert again.endpoint_pane.outputPriceEdit.text() == "1.5"
     again.context_pane.set_text(TEXT)
-    assert again.context_pane.countLabel.text().endswith("tokens < $0.01")
+    assert again.context_pane.countLabel.text().endswith("tokens · under\u00a0$0.01")
     again.close()

@@ -88,6 +88,7 @@ def first_prompt(
 # The cost -----------------------------------------------------------------------------------
 
 TOKENS_PER_PRICE = 1_000_000  # providers list prices per million tokens
+NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,15 @@ def run_cost(estimate: RunEstimate, prices: TokenPrices) -> float | None:
 
 
 def format_cost(cost: float) -> str:
-    """The cost as the estimate shows it: "≈ $0.42", "< $0.01", "free"."""
+    """The cost as the estimate shows it: "≈ $0.42", "under $0.01", "free". The space before
+    the "$" is a no-break space: a wrapped line never parts the amount from its word."""
     if cost <= 0:
         return "free"
     if cost < 0.01:
-        return "< $0.01"
+        return f"under{NBSP}$0.01"
     if cost < 100:
-        return f"≈ ${cost:.2f}"
-    return f"≈ ${cost:,.0f}"
+        return f"≈{NBSP}${cost:.2f}"
+    return f"≈{NBSP}${cost:,.0f}"
 
 
 def parse_price(text: str) -> float | None:

@@ -176,7 +176,7 @@ class ContextPane(QWidget):
             each = f"{run.fewest_per_chunk:,}–{run.most_per_chunk:,}"
         used = f" (pairs from {run.chunks_used:,})" if run.chunks_used < run.chunks else ""
         cost = None if self._prices is None else run_cost(run, self._prices)
-        priced = "" if cost is None else f" {format_cost(cost)}"
+        priced = "" if cost is None else f" · {format_cost(cost)}"
         self.countLabel.setText(
             f"{len(text):,} characters · {run.chunks:,} {noun}{used} · {each} pairs per chunk"
             f" · about {run.total_tokens:,} tokens{priced}"

@@ -189,8 +189,8 @@ class EndpointPane(QWidget):
         advanced.addRow("Prompt", self.promptEdit)
         advanced.addRow("", self.resetPromptButton)
         advanced.addRow("System message", self.systemMessageEdit)
-        advanced.addRow("Input price", self.inputPriceEdit)
-        advanced.addRow("Output price", self.outputPriceEdit)
+        advanced.addRow("Input $/M tokens", self.inputPriceEdit)
+        advanced.addRow("Output $/M tokens", self.outputPriceEdit)
         self.advancedBox.hide()
 
         layout = QVBoxLayout(self)
