@@ -289,3 +289,23 @@ def test_rows_arriving_while_sorted_go_where_the_sort_puts_them(
     assert _column(table) == ["fig", "Elder", "date", "cherry", "blueberry", "Banana", "apple"]
     assert window.results_pane.selected_rows() == [0]  # still cherry
     assert [p.question for p in window.model.pairs][-2:] == ["fig", "blueberry"]
+
+
+@OFFSCREEN_NOISE
+def test_deleting_selected_rows_while_sorted_deletes_those_pairs_and_undo_restores_them(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "fruit.jsonl"
+    _open(window, path, _pairs())
+    table = _table(window)
+    _click_header(qtbot, window, QUESTION)
+    _click_header(qtbot, window, QUESTION)  # descending: Elder, date, cherry, Banana, apple
+    _select(window, ["Elder", "cherry", "apple"])  # source rows 2, 0 and 3
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert _column(table) == ["date", "Banana"]
+    assert [pair.question for pair in window.model.pairs] == ["Banana", "date"]
+    window.controller.action_undo.trigger()
+    assert _column(table) == ["Elder", "date", "cherry", "Banana", "apple"]
+    assert [pair.question for pair in window.model.pairs] == list(WORDS)
+    assert window.controller.document.save()
+    assert _saved(path) == list(WORDS)
