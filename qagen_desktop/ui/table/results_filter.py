@@ -306,9 +306,9 @@ class ResultsFilter(QAbstractTableModel):
         rows after them are renumbered."""
         rows = self._rows
         assert rows is not None
-        if self._sort_column < 0:
-            for i in range(bisect_left(rows, first), len(rows)):
-                rows[i] += count
+        if self._sort_column < 0:  # ascending: the rows after them are a tail
+            position = bisect_left(rows, first)
+            rows[position:] = [row + count for row in rows[position:]]
             return
         if count > 0:
             self._key_at[first:first] = [None] * count
