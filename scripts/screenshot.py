@@ -1,7 +1,10 @@
-"""Make docs/screenshot.png and docs/screenshot-dark.png: the real window under Xvfb, filled
-with a realistic example, in a light and in a dark palette.
+"""Make docs/screenshot.png, docs/screenshot-dark.png and docs/screenshot-review.png: the real
+window under Xvfb, filled with a realistic example, in a light and in a dark palette, and in
+the middle of a review (scores and verdicts in, the rejected pairs shown, sorted by score).
 
-    .venv/bin/python scripts/screenshot.py [--theme light|dark|both] [--out FILE]
+    .venv/bin/python scripts/screenshot.py                      # all three
+    .venv/bin/python scripts/screenshot.py --theme light|dark|both [--out FILE]
+    .venv/bin/python scripts/screenshot.py --review [--out FILE]
 
 Starts its own Xvfb (Debian: apt-get install xvfb), runs the window with Qt's xcb platform in
 temporary user folders (nothing of yours is read or written) and grabs it with QScreen.grabWindow.
@@ -15,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1360, 860)
@@ -111,14 +115,33 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 
 
 THEMES = ("light", "dark")
+REVIEW = "review"  # a scene, in the light palette
+
+# The judge's verdicts for the review scene, by pair: (score, reason); None: not judged yet.
+VERDICTS: list[tuple[int, str] | None] = [
+    (9, "States the year and the place, as the passage does."),
+    (8, "Grounded: the passage gives fog as the reason."),
+    (7, "Right, though the passage says foggiest, not unusual."),
+    (10, "The exact figure from the passage."),
+    (9, "Both facts are in the passage."),
+    (3, "The passage says two and a half hours; the answer is vague."),
+    (2, "Flashes every five seconds is in the passage; the answer adds nothing."),
+    (9, "Grounded in the passage."),
+    None,
+    None,
+    None,
+    None,
+]
+# Rejected in the scene: the judge's low scores, and one by hand.
+BY_HAND = 4
 
 
-def default_out(theme: str) -> Path:
-    name = "screenshot.png" if theme == "light" else f"screenshot-{theme}.png"
+def default_out(shot: str) -> Path:
+    name = "screenshot.png" if shot == "light" else f"screenshot-{shot}.png"
     return ROOT / "docs" / name
 
 
-def capture(out: Path, theme: str) -> None:
+def capture(out: Path, shot: str) -> None:
     """Runs inside Xvfb: builds the window, fills it, grabs it."""
     from PySide6.QtCore import QTimer
 
@@ -131,7 +154,7 @@ def capture(out: Path, theme: str) -> None:
     app = make_application(sys.argv[:1])
     # Fusion in both: the same widgets, only the palette differs (as a desktop's theme would).
     app.setStyle("Fusion")
-    if theme == "dark":
+    if shot == "dark":
         app.setPalette(dark_palette())
     window = MainWindow()
     window.resize(*SIZE)
@@ -142,10 +165,14 @@ def capture(out: Path, theme: str) -> None:
     pane.show_verdict(True, "Connected: llama3.1:8b answered.")
     pane.advancedToggle.setChecked(True)
     pane.chunkCharsSpin.setValue(CHUNK_CHARS)
+    # A local server costs nothing: prices of 0 make the estimate say so.
+    pane.inputPriceEdit.setText("0")
+    pane.outputPriceEdit.setText("0")
     window.context_pane.set_text(CONTEXT)
     window.pairsSpin.setValue(12)
     chunks = [chunk.text for chunk in chunk_text(CONTEXT, CHUNK_CHARS)]
-    window.model.append_pairs([QAPair(q, a, c, chunks[c]) for q, a, c in PAIRS])
+    pairs = [QAPair(q, a, c, chunks[c], document="lighthouses.txt") for q, a, c in PAIRS]
+    window.model.append_pairs(pairs)
     # As a finished run leaves the bar: its count shows once a run has started.
     window.progressBar.setTextVisible(True)
     window.progressBar.setRange(0, 3)
@@ -154,9 +181,16 @@ def capture(out: Path, theme: str) -> None:
     window.elapsedLabel.setText("0:14 elapsed")
     window.results_pane.table.selectRow(6)
     window.statusBar().showMessage("Done: 12 pairs.")
+    if shot == REVIEW:
+        set_up_review(window)
     window.show()
 
     def grab() -> None:
+        if shot == REVIEW:
+            # A made-up key, shown masked as a hosted API's would be (the keyring is a null one
+            # here: nothing is stored).
+            window.endpoint_pane.apiKeyEdit.setText("sk-example-" + "x" * 24)
+            window.endpoint_pane.show_verdict(True, "Connected: gpt-4o-mini answered.")
         window.raise_()
         window.activateWindow()
         app.processEvents()
@@ -174,22 +208,75 @@ def capture(out: Path, theme: str) -> None:
     app.exec()
 
 
+def set_up_review(window: Any) -> None:
+    """The window part-way through a review: the judge has scored eight of the twelve pairs
+    (two under the minimum, rejected), one more is rejected by hand, the rejected pairs are
+    shown, the table is sorted by score, and a rejected pair is selected with its passage."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+
+    from qagen_desktop.core.records import PairStatus
+
+    pane = window.endpoint_pane
+    pane.providerCombo.setCurrentText("openai")
+    pane.endpointEdit.setText("https://api.openai.com/v1")
+    pane.modelEdit.setText("gpt-4o-mini")
+    pane.inputPriceEdit.setText("0.15")
+    pane.outputPriceEdit.setText("0.60")
+    window.context_pane.update_count()
+    model = window.model
+    changes = []
+    for row, verdict in enumerate(VERDICTS):
+        pair = model.pairs[row]
+        if verdict is not None:
+            score, reason = verdict
+            low = score < 5
+            status = PairStatus.REJECTED if low else PairStatus.ACCEPTED
+            pair = replace(
+                pair,
+                score=score,
+                reason=reason,
+                status=status,
+                rejection="low_score" if low else "",
+            )
+        if row == BY_HAND:
+            pair = replace(pair, status=PairStatus.REJECTED, rejection="by_hand")
+        changes.append((row, pair))
+    model.replace_rows(changes)
+    results = window.results_pane
+    results.showRejectedCheck.setChecked(True)
+    results.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.AscendingOrder)  # Score
+    results.fit_columns()
+    # The judge is still at work on the rest (the bar still tells of the run that made them).
+    window.statusBar().showMessage("Judging 12 pairs… (Esc stops)")
+    window.results_pane.table.selectRow(0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--theme", choices=(*THEMES, "both"), default="both")
-    parser.add_argument("--out", type=Path, help="with one theme: the file to write")
-    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--theme", choices=(*THEMES, "both"), help="the window, in this palette")
+    parser.add_argument("--review", action="store_true", help="the window mid-review only")
+    parser.add_argument("--out", type=Path, help="with one screenshot: the file to write")
+    parser.add_argument("--inside", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    themes = THEMES if args.theme == "both" else (args.theme,)
-    if args.out is not None and len(themes) > 1:
-        parser.error("--out needs one --theme")
     if args.inside:
-        capture(args.out.resolve(), args.theme)
+        capture(args.out.resolve(), args.inside)
         return
+    if args.review and args.theme:
+        parser.error("--review is a screenshot of its own: give it or --theme")
+    if args.review:
+        shots: tuple[str, ...] = (REVIEW,)
+    elif args.theme:
+        shots = THEMES if args.theme == "both" else (args.theme,)
+    else:
+        shots = (*THEMES, REVIEW)
+    if args.out is not None and len(shots) > 1:
+        parser.error("--out needs one screenshot: --theme light, --theme dark or --review")
     xvfb, display = start_xvfb()
     try:
-        for theme in themes:
-            out = (args.out or default_out(theme)).resolve()
+        for shot in shots:
+            out = (args.out or default_out(shot)).resolve()
             # Each theme in a fresh process with fresh user folders: nothing carries over.
             with tempfile.TemporaryDirectory(prefix="qagen-shot-") as home:
                 env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
@@ -199,7 +286,7 @@ def main() -> None:
                 for name in ("API_ENDPOINT", "API_KEY", "MODEL"):
                     env.pop(name, None)
                 subprocess.run(
-                    [sys.executable, __file__, "--inside", "--theme", theme, "--out", str(out)],
+                    [sys.executable, __file__, "--inside", shot, "--out", str(out)],
                     env=env,
                     check=True,
                     timeout=60,

@@ -13,11 +13,11 @@ from qagen_desktop.ui.table.edit_commands import (
     InsertRowsCommand,
     RemoveRowsCommand,
 )
+from qagen_desktop.ui.table.results_filter import ResultsFilter
 from qagen_desktop.ui.table.results_model import (
     ANSWER,
     QUESTION,
     SOURCE,
-    ResultsFilter,
     ResultsModel,
     row_ranges,
 )

@@ -1,4 +1,5 @@
-"""What a run will ask for, before it starts: chunks, pairs per chunk, and a token estimate.
+"""What a run will ask for, before it starts: chunks, pairs per chunk, a token estimate, and
+its cost where the user gives prices per million tokens.
 
 The estimate is rough on purpose (about four characters per token, as for English text with
 the common BPE tokenizers; a fixed reply size per pair): it tells a person whether a run costs a
@@ -82,3 +83,51 @@ def first_prompt(
         if share > 0:
             return render_prompt(template, chunk.text, share)
     return None
+
+
+# The cost -----------------------------------------------------------------------------------
+
+TOKENS_PER_PRICE = 1_000_000  # providers list prices per million tokens
+NBSP = "\u00a0"
+
+
+@dataclass(frozen=True)
+class TokenPrices:
+    """Dollars per million input (prompt) and output (completion) tokens, as providers list
+    them; None where the user gave none, 0 for a free (local) server."""
+
+    input: float | None = None
+    output: float | None = None
+
+
+def run_cost(estimate: RunEstimate, prices: TokenPrices) -> float | None:
+    """What the estimated tokens cost at ``prices``; None unless both prices are given (a
+    cost from one price alone would look complete and be too low)."""
+    if prices.input is None or prices.output is None:
+        return None
+    spent = estimate.prompt_tokens * prices.input + estimate.completion_tokens * prices.output
+    return spent / TOKENS_PER_PRICE
+
+
+def format_cost(cost: float) -> str:
+    """The cost as the estimate shows it: "≈ $0.42", "under $0.01", "free". The space before
+    the "$" is a no-break space: a wrapped line never parts the amount from its word."""
+    if cost <= 0:
+        return "free"
+    if cost < 0.01:
+        return f"under{NBSP}$0.01"
+    if cost < 100:
+        return f"≈{NBSP}${cost:.2f}"
+    return f"≈{NBSP}${cost:,.0f}"
+
+
+def parse_price(text: str) -> float | None:
+    """A price typed in a field ("0.15", "$2.50", "1,25"): None when empty or not a price."""
+    cleaned = text.strip().removeprefix("$").strip().replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        price = float(cleaned)
+    except ValueError:
+        return None
+    return price if 0 <= price < float("inf") else None

@@ -62,6 +62,10 @@ class Settings:
     min_score: int = DEFAULTS.min_score
     judge_model: str = ""
     judge_endpoint: str = ""
+    # Dollars per million input and output tokens, for the cost in the pre-run estimate:
+    # None shows no cost, 0 is a free (local) server.
+    input_price: float | None = None
+    output_price: float | None = None
 
     export_format: str = "qa"
     include_context: bool = False
@@ -130,6 +134,8 @@ _FIELD_TYPES: dict[str, Any] = {
     "min_score": int,
     "judge_model": str,
     "judge_endpoint": str,
+    "input_price": (int, float, type(None)),
+    "output_price": (int, float, type(None)),
     "export_format": str,
     "include_context": bool,
     "selected_only": bool,

@@ -94,6 +94,7 @@ class WindowController(QObject):
         view.context_pane.set_chunk_chars(settings.chunk_chars)
         view.context_pane.set_pairs(settings.pairs)
         view.context_pane.set_template(settings.prompt_template)
+        view.context_pane.set_prices(view.endpoint_pane.prices())
         # The text of the last session (closed or crashed) comes back as it was left.
         text = self.draft.load()
         if text:
@@ -155,6 +156,7 @@ class WindowController(QObject):
         pane.testRequested.connect(run.test_connection)
         pane.modelsRequested.connect(run.connection.list_models)
         pane.chunkCharsChanged.connect(view.context_pane.set_chunk_chars)
+        pane.pricesChanged.connect(view.context_pane.set_prices)
         pane.chunkCharsChanged.connect(view.sources_pane.set_chunk_chars)
         view.pairsSpin.valueChanged.connect(view.context_pane.set_pairs)
         view.context_pane.previewRequested.connect(self.preview_prompt)

@@ -1,7 +1,8 @@
 """The context pane: the text pairs are made from, typed, pasted, opened or dropped in.
 
-Below the editor, what a run over it will ask for: chunks, pairs per chunk and a token estimate,
-and a warning when more pairs are asked for than the text can serve.
+Below the editor, what a run over it will ask for: chunks, pairs per chunk and a token estimate
+(with its cost where prices per million tokens are set), and a warning when more pairs are
+asked for than the text can serve.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     # Types only: PySide6 makes a class (and its enums) on first import, and the first paint
     # needs none of these.
     from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+    from qagen_desktop.core.estimate import TokenPrices
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 # Counting chunks in a long text takes a moment: count once typing pauses.
@@ -90,6 +93,7 @@ class ContextPane(QWidget):
         self._chunk_chars = 3000
         self._pairs = 5
         self._template = DEFAULT_TEMPLATE
+        self._prices: TokenPrices | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(COUNT_DELAY_MS)
@@ -149,6 +153,11 @@ class ContextPane(QWidget):
         self._template = template
         self._timer.start()
 
+    def set_prices(self, prices: TokenPrices) -> None:
+        """Prices per million tokens: with both, the estimate shows the run's cost."""
+        self._prices = prices
+        self._timer.start()
+
     def first_prompt(self) -> str | None:
         """The first request's prompt as the text, pairs, chunk size and template stand now."""
         from qagen_desktop.core.estimate import first_prompt
@@ -162,7 +171,7 @@ class ContextPane(QWidget):
             self.countLabel.setText("No text yet")
             self.pairsWarningLabel.hide()
             return
-        from qagen_desktop.core.estimate import estimate_run
+        from qagen_desktop.core.estimate import estimate_run, format_cost, run_cost
         from qagen_desktop.core.generation.config import counting_size
 
         run = estimate_run(text, self._pairs, counting_size(self._chunk_chars), self._template)
@@ -172,9 +181,11 @@ class ContextPane(QWidget):
         else:
             each = f"{run.fewest_per_chunk:,}–{run.most_per_chunk:,}"
         used = f" (pairs from {run.chunks_used:,})" if run.chunks_used < run.chunks else ""
+        cost = None if self._prices is None else run_cost(run, self._prices)
+        priced = "" if cost is None else f" · {format_cost(cost)}"
         self.countLabel.setText(
             f"{len(text):,} characters · {run.chunks:,} {noun}{used} · {each} pairs per chunk"
-            f" · about {run.total_tokens:,} tokens"
+            f" · about {run.total_tokens:,} tokens{priced}"
         )
         self.pairsWarningLabel.setVisible(run.too_many_pairs)
         if run.too_many_pairs:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -32,6 +33,11 @@ from qagen_desktop.ui.status import BoundMessage
 from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
 
+if TYPE_CHECKING:
+    from qagen_desktop.core.estimate import TokenPrices
+
+# A price as typed: digits, one decimal point or comma, an optional "$" before.
+_PRICE = r"\$?\s*\d{0,9}([.,]\d{0,6})?"
 VERDICT_LINES = 3  # the connection verdict's fixed room: the button above it never moves
 _AUTO_SPIN = MIN_CHUNK_CHARS - 1
 
@@ -42,7 +48,7 @@ class EndpointPane(QWidget):
     Signals: endpointChanged() (the URL, provider, deployment or api-version was committed),
     keyCommitted() (the key field was committed: Enter or focus left it), testRequested(),
     modelsRequested() (the server's model list was asked for),
-    chunkCharsChanged(int).
+    chunkCharsChanged(int), pricesChanged(TokenPrices) (a price per million tokens was typed).
     """
 
     endpointChanged = Signal()
@@ -50,6 +56,7 @@ class EndpointPane(QWidget):
     testRequested = Signal()
     modelsRequested = Signal()
     chunkCharsChanged = Signal(int)
+    pricesChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +158,21 @@ class EndpointPane(QWidget):
         self.systemMessageEdit.setPlaceholderText("optional; also written in openai-chat files")
         self.systemMessageEdit.setMaximumHeight(60)
 
+        self.inputPriceEdit = name_widget(
+            QLineEdit(), "inputPriceEdit", "Input price in dollars per million tokens"
+        )
+        self.outputPriceEdit = name_widget(
+            QLineEdit(), "outputPriceEdit", "Output price in dollars per million tokens"
+        )
+        for edit in (self.inputPriceEdit, self.outputPriceEdit):
+            edit.setPlaceholderText("$ per million tokens")
+            edit.setValidator(QRegularExpressionValidator(QRegularExpression(_PRICE), edit))
+            edit.setToolTip(
+                "With both prices, the estimate under the text shows the run's cost; "
+                "empty shows none, 0 is a free local server"
+            )
+            edit.textChanged.connect(lambda _text: self.pricesChanged.emit(self.prices()))
+
         self.advancedToggle = name_widget(QToolButton(), "advancedToggle", "Advanced settings")
         self.advancedToggle.setText("Advanced settings")
         self.advancedToggle.setCheckable(True)
@@ -167,6 +189,8 @@ class EndpointPane(QWidget):
         advanced.addRow("Prompt", self.promptEdit)
         advanced.addRow("", self.resetPromptButton)
         advanced.addRow("System message", self.systemMessageEdit)
+        advanced.addRow("Input $/M tokens", self.inputPriceEdit)
+        advanced.addRow("Output $/M tokens", self.outputPriceEdit)
         self.advancedBox.hide()
 
         layout = QVBoxLayout(self)
@@ -209,6 +233,14 @@ class EndpointPane(QWidget):
         value = self.chunkCharsSpin.value()
         return AUTO_CHUNK_CHARS if value == _AUTO_SPIN else value
 
+    def prices(self) -> TokenPrices:
+        """The prices per million tokens typed in (None where a field is empty)."""
+        from qagen_desktop.core.estimate import TokenPrices, parse_price
+
+        return TokenPrices(
+            parse_price(self.inputPriceEdit.text()), parse_price(self.outputPriceEdit.text())
+        )
+
     def api_key(self) -> str:
         return self.apiKeyEdit.text().strip()
 
@@ -230,6 +262,11 @@ class EndpointPane(QWidget):
         self.timeoutSpin.setValue(settings.timeout)
         self.promptEdit.setPlainText(settings.prompt_template)
         self.systemMessageEdit.setPlainText(settings.system_message)
+        for edit, price in (
+            (self.inputPriceEdit, settings.input_price),
+            (self.outputPriceEdit, settings.output_price),
+        ):
+            edit.setText("" if price is None else f"{price:g}")
         self.update_security_warning()
 
     def store(self, settings: Settings) -> None:
@@ -245,6 +282,8 @@ class EndpointPane(QWidget):
         settings.timeout = float(self.timeoutSpin.value())
         settings.prompt_template = self.promptEdit.toPlainText()
         settings.system_message = self.systemMessageEdit.toPlainText()
+        prices = self.prices()
+        settings.input_price, settings.output_price = prices.input, prices.output
 
     # Feedback ---------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from qagen_desktop.core.records import PairStatus
 from qagen_desktop.core.settings import FORMATS, Settings
+from qagen_desktop.ui.table.cells import read_only_cell
+from qagen_desktop.ui.table.results_filter import ResultsFilter
 from qagen_desktop.ui.table.results_model import (
     ANSWER,
     QUESTION,
@@ -31,7 +34,6 @@ from qagen_desktop.ui.table.results_model import (
     SCORE,
     SOURCE,
     STATUS,
-    ResultsFilter,
     ResultsModel,
 )
 from qagen_desktop.ui.table.table_view import PlainTextDelegate, ResultsTable, RowNumbers
@@ -40,6 +42,15 @@ from qagen_desktop.ui.widgets import name_widget
 
 # Filtering 100,000 rows takes a moment: filter once typing pauses.
 FILTER_DELAY_MS = 200
+# The narrow columns fit their content (measured over the first rows shown) up to these widths,
+# and up to these shares of the table's width; the question takes a share (within bounds); the
+# answer stretches into the rest.
+FITTED_COLUMNS = {SOURCE: (160, 0.14), SCORE: (90, 0.1), STATUS: (120, 0.12), REASON: (240, 0.14)}
+QUESTION_SHARE, QUESTION_WIDTHS = 0.25, (140, 300)
+FIT_ROWS = 300
+FIT_DELAY_MS = 150
+CELL_PADDING = 4  # each side of a cell's text (table_view.PlainTextDelegate)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 
 
 class ResultsPane(QWidget):
@@ -91,14 +102,22 @@ class ResultsPane(QWidget):
         columns.setMinimumSectionSize(60)
         columns.setStretchLastSection(False)
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # The answer takes the room left; the other two keep the width the user gives them.
+        # The answer takes the room left; the question keeps the width the user gives it, and
+        # the narrow columns what their header and cells need (fit_columns).
         columns.setSectionResizeMode(ANSWER, QHeaderView.ResizeMode.Stretch)
-        # The answer stretches into what these leave: room for it beside six columns.
-        columns.resizeSection(QUESTION, 300)
-        columns.resizeSection(SOURCE, 160)
-        for column, sample in ((SCORE, "Score"), (STATUS, "Rejected")):
-            columns.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
-        columns.resizeSection(REASON, 150)
+        self._sized_by_user: set[int] = set()
+        self._fitting = False
+        columns.sectionResized.connect(self._section_resized)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(FIT_DELAY_MS)
+        self._fit_timer.timeout.connect(self.fit_columns)
+        for signal in (self.proxy.modelReset, self.proxy.rowsInserted, self.proxy.layoutChanged):
+            signal.connect(self._fit_timer.start)
+        model.dataChanged.connect(self._fit_timer.start)
+        self.table.viewport().installEventFilter(self)  # a resized table fits its columns again
+        self._build_sorting(columns)
+        self.fit_columns()
         self._build_review_bar()
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
@@ -184,6 +203,73 @@ class ResultsPane(QWidget):
             signal.connect(self.update_counts)
         model.modelReset.connect(self.update_counts)
         self.update_counts()
+
+    def _build_sorting(self, columns: QHeaderView) -> None:
+        """A header click sorts by its column, a second descending, a third back to the source
+        order (the order of generation, which Save writes); "Source order" does it at once."""
+        columns.setSectionsClickable(True)
+        columns.setSortIndicatorShown(True)
+        columns.setSortIndicatorClearable(True)
+        columns.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        columns.sortIndicatorChanged.connect(self._sort)
+        self.sourceOrderAction = QAction("&Source order", self)
+        self.sourceOrderAction.setObjectName("actionSourceOrder")
+        self.sourceOrderAction.setToolTip(
+            "Show the pairs in the order they were made or read, the order Save writes"
+        )
+        self.sourceOrderAction.setEnabled(False)
+        self.sourceOrderAction.triggered.connect(self.show_source_order)
+
+    def fit_columns(self) -> None:
+        """Size the source, score, status and why columns to their header and the widest of
+        their cells in the first rows shown (up to a cap each): an empty column takes its
+        header's width. The question takes a share of the table's width and the answer
+        stretches into the rest. A column the user has resized keeps the user's width."""
+        self._fit_timer.stop()
+        columns = self.table.horizontalHeader()
+        cells = self.table.fontMetrics()
+        style = columns.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, columns)
+        arrow = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, columns)
+        pairs = self.model.pairs
+        rows = [row for row in self.proxy.source_rows(0, FIT_ROWS) if row < len(pairs)]
+        room = max(self.table.viewport().width(), 1)
+        self._fitting = True
+        try:
+            if QUESTION not in self._sized_by_user:
+                low, high = QUESTION_WIDTHS
+                columns.resizeSection(QUESTION, max(low, min(high, int(room * QUESTION_SHARE))))
+            for column, (most, share) in FITTED_COLUMNS.items():
+                if column in self._sized_by_user:
+                    continue
+                title = str(self.proxy.headerData(column, Qt.Orientation.Horizontal))
+                header = columns.fontMetrics().horizontalAdvance(title) + 4 * margin + arrow
+                texts = {read_only_cell(pairs[row], column, _DISPLAY) for row in rows}
+                widest = max((cells.horizontalAdvance(t) for t in texts if t), default=0)
+                content = widest + 2 * CELL_PADDING + 2 if widest else 0
+                cap = min(most, int(room * share))
+                columns.resizeSection(column, max(header, min(content, cap)))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._fitting and (column in FITTED_COLUMNS or column == QUESTION):
+            self._sized_by_user.add(column)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_timer.start()
+        return super().eventFilter(watched, event)
+
+    def show_source_order(self) -> None:
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        self.proxy.sort(column, order)
+        self.sourceOrderAction.setEnabled(self.proxy.sort_column() >= 0)
+        current = self.table.currentIndex()
+        if current.isValid():  # the row the user was on stays in sight
+            self.table.scrollTo(current)
 
     def _build_review_bar(self) -> None:
         def button(text: str, name: str, accessible: str, tip: str) -> QPushButton:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qagen_desktop.ui.table.results_model import ResultsFilter
+from qagen_desktop.ui.table.results_filter import ResultsFilter
 
 _PADDING = 4
 # A cell editor shows this many lines, so an answer of a few lines can be read while edited.
