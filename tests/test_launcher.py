@@ -261,3 +261,53 @@ def test_pyside6_does_not_leak_none_on_calls_that_return_nothing() -> None:
     assert "none_dealloc" not in result.stderr
     before, after = map(int, result.stdout.split())
     assert after > before - 1_000, f"None lost {before - after} references in 20,000 Qt calls"
+
+
+def test_garbage_is_collected_again_once_the_window_is_painted(user_dirs: dict[str, Path]) -> None:
+    # The launcher pauses the collector for the start-up (it only costs time then); from the
+    # first paint on it must run, or a long session would keep every cycle it ever made.
+    result = run_python(
+        """
+        import gc, json, sys
+        from qagen_desktop import launcher
+        import qagen_desktop.ui.app as ui_app
+
+        seen = {}
+        wire_window = ui_app.wire_window
+
+        def wire_and_watch(view, **kwargs):
+            controller = wire_window(view, **kwargs)
+            seen["while_building"] = gc.isenabled()
+
+            def painted():
+                from PySide6.QtCore import QTimer
+                from PySide6.QtWidgets import QApplication
+
+                def after():
+                    seen["after_paint"] = gc.isenabled()
+                    seen["frozen"] = gc.get_freeze_count()
+                    QApplication.instance().closeAllWindows()
+
+                QTimer.singleShot(0, after)
+
+            view.firstShown.connect(painted)
+            return controller
+
+        ui_app.wire_window = wire_and_watch
+        code = launcher.main([])
+        seen["after_exit"] = gc.isenabled()
+        print(json.dumps({"code": code, **seen}))
+        """,
+        env={"QT_QPA_PLATFORM": "offscreen"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen == {
+        "code": 0,
+        "while_building": False,
+        "after_paint": True,
+        "frozen": seen["frozen"],
+        "after_exit": True,
+    }, seen
+    assert seen["frozen"] > 10_000  # what the start-up made is set aside, not walked again

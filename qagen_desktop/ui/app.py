@@ -6,16 +6,16 @@ the view and the controllers never import each other.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from typing import TYPE_CHECKING
-
-from PySide6.QtWidgets import QApplication
 
 from qagen_desktop import APP_NAME, __version__
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
 
     from qagen_desktop.core.settings import Settings
     from qagen_desktop.ui.controllers.keys import KeyStoreLike
@@ -52,6 +52,9 @@ def app_icon() -> QIcon:
 
 def make_application(argv: list[str]) -> QApplication:
     """The QApplication (the existing one when tests already made it), named for settings."""
+    # Imported here: the launcher loads this module before Qt, to set up the start-up first.
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv)
@@ -151,7 +154,20 @@ def run(argv: list[str]) -> int:
     # Imported after the QApplication exists so the window's modules load while nothing is shown.
     from qagen_desktop.ui.main_view import MainView
 
-    window = MainView()
-    wire_window(window)  # The controllers are the window's children: they live as long as it.
-    window.show()
-    return app.exec()
+    try:
+        window = MainView()
+        wire_window(window)  # The controllers are the window's children: they live as long as it.
+        window.firstShown.connect(collect_from_now_on)
+        window.show()
+        return app.exec()
+    finally:
+        gc.enable()
+
+
+def collect_from_now_on() -> None:
+    """Start collecting garbage again (the launcher pauses it for the start-up), with what the
+    start-up made set aside (``gc.freeze``): it lives as long as the app, so later collections,
+    each a pause of the GUI thread, need not walk it again."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
