@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from qagen_desktop.core.records import PairStatus
 from qagen_desktop.core.settings import FORMATS, Settings
+from qagen_desktop.ui.panes.table_hint import own_viewport
 from qagen_desktop.ui.table.cells import read_only_cell
 from qagen_desktop.ui.table.results_filter import ResultsFilter
 from qagen_desktop.ui.table.results_model import (
@@ -81,6 +82,8 @@ class ResultsPane(QWidget):
             QPushButton("Delete rows"), "deleteRowsButton", "Delete selected rows"
         )
         self.table = name_widget(ResultsTable(), "resultsTable", "Question-answer pairs")
+        # A viewport made in Python before anything asks for the table's (see own_viewport).
+        own_viewport(self.table)
         self.table.setModel(self.proxy)
         self.table.setItemDelegate(PlainTextDelegate(self.proxy, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

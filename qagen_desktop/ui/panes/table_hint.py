@@ -39,7 +39,7 @@ class EmptyTableHint(QLabel):
     """
 
     def __init__(self, table: QAbstractItemView) -> None:
-        super().__init__(own_viewport(table))
+        super().__init__(table.viewport())
         self.setObjectName("emptyTableHint")
         self.setAccessibleName("Empty table hint")
         self.setWordWrap(True)
