@@ -35,7 +35,9 @@ class _Entry(NamedTuple):
     words: frozenset[str]  # the words compared (``Tokens.asking``), not question words or numbers
     must: int  # a hash of the question words and numbers, which a repeat must share
     names: frozenset[str]  # what it is listed under: its words and numbers
-    probes: int  # how many of ``names`` a look-up must try (see the module docstring)
+    # How many of ``names`` a look-up must try (see the module docstring); 0 when one, the
+    # rarest, is enough and a repeat must hold every word (none of them also a number).
+    probes: int
 
 
 _NO_QUESTIONS: list[int] = []
@@ -75,15 +77,24 @@ class QuestionIndex:
         if lists is None or not names:
             return None
         found = [lists.get(name, _NO_QUESTIONS) for name in names]
-        if probes == 1:
-            chosen = [min(found, key=len)]
-        else:
-            found.sort(key=len)
-            chosen = found[:probes]
-        mine_count = len(mine)
         stored, questions = self._words, self._questions
+        mine_count = len(mine)
         threshold = self.threshold
-        for candidates in chosen:
+        if probes == 0:
+            # A repeat holds every word of this question: a subset test per candidate, in C,
+            # finds whether there is one.
+            candidates = min(found, key=len)
+            if not any(map(mine.issubset, map(stored.__getitem__, candidates))):
+                return None
+            for candidate in candidates:
+                words = stored[candidate]
+                if mine <= words and mine_count >= threshold * len(words):
+                    repeated = questions[candidate]
+                    if repeated is not None:
+                        return repeated
+            return None
+        found.sort(key=len)
+        for candidates in found[:probes]:
             for candidate in candidates:
                 words = stored[candidate]
                 shared = len(mine & words)
@@ -136,6 +147,8 @@ class QuestionIndex:
         count = len(names)
         # The float's error must not make a probe fewer: 0.7 * 10 is 7.000000000000001.
         probes = count - math.ceil(self.threshold * count - 1e-9) + 1
+        if probes == 1 and numbers.isdisjoint(found.asking):
+            probes = 0
         entry = _Entry(
             self._normalised(question),
             found.asking,
