@@ -25,6 +25,7 @@ _SPACELESS = (
 )
 _TOKEN = re.compile(rf"[{_SPACELESS}]+|[^\W_{_SPACELESS}]+")
 _SPACELESS_RUN = re.compile(rf"[{_SPACELESS}]")
+SPACELESS_LETTER = _SPACELESS_RUN  # one character of those scripts
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
 # Thousands separators inside a number: "1,200" and "1 200" are "1200".
 _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))")
@@ -145,8 +146,33 @@ class _VocabularyCache(dict[str, str]):
         return found
 
 
+class _ContentCache(dict[str, str]):
+    """Word to its key where it is a content word, else "": ``filter(None, map(...))`` then keeps
+    the content words' keys, in C."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _KINDS_LIMIT:
+            self.clear()
+        kind, value = _KINDS[word]
+        found = self[word] = value if kind == _CONTENT else ""
+        return found
+
+
+class _OthersCache(dict[str, "tuple[int, str] | None"]):
+    """Word to (kind, value) for the few words neither content nor stop-words, else None."""
+
+    def __missing__(self, word: str) -> tuple[int, str] | None:
+        if len(self) >= _KINDS_LIMIT:
+            self.clear()
+        found = _KINDS[word]
+        other = self[word] = None if found[0] in (_CONTENT, _STOP) else found
+        return other
+
+
 _KINDS = _Cache()
 _VOCABULARY = _VocabularyCache()
+_CONTENT_KEYS = _ContentCache()
+_OTHERS = _OthersCache()
 
 
 def tokens(text: str) -> Tokens:
@@ -164,16 +190,22 @@ def tokens(text: str) -> Tokens:
             else:
                 spaced.append(word)
         words = spaced
-    # One list per kind; content words go to both "content" and "about" (see Tokens).
+    # Most words are content or stop-words: their keys are gathered in C, the rest by kind.
+    others = list(filter(None, map(_OTHERS.__getitem__, words)))
+    if not (others or content or about):
+        kept = frozenset(filter(None, map(_CONTENT_KEYS.__getitem__, words)))
+        return _new_tokens(Tokens, (kept, kept, _NONE, _NONE, _NONE, _NONE))
+    kept_keys = list(filter(None, map(_CONTENT_KEYS.__getitem__, words)))
     kinds: tuple[list[str], ...] = ([], [], [], [], [], [], [])
-    for kind, value in map(_KINDS.__getitem__, words):
+    for kind, value in others:
         kinds[kind].append(value)
-    kept, spelled, figures, asking, yes_no, _, framing = kinds
+    _, spelled, figures, asking, yes_no, _, framing = kinds
+    # Content words go to both "content" and "asking" (see Tokens).
     if content or about or framing:
-        words_kept = frozenset(about + kept)
-        content_kept = frozenset(content + kept + framing)
+        words_kept = frozenset(about + kept_keys)
+        content_kept = frozenset(content + kept_keys + framing)
     else:
-        words_kept = content_kept = frozenset(kept)  # most questions and answers: one set
+        words_kept = content_kept = frozenset(kept_keys)
     return _new_tokens(
         Tokens,
         (
