@@ -1,18 +1,18 @@
 """Time the quality checks and the question index on 100,000 realistic pairs, and their memory.
 
-Run: python benchmarks/bench_checks.py [--pairs N] [--per-chunk K]
+Run: python benchmarks/bench_checks.py [--pairs N] [--per-chunk K] [--repeat R]
 
 Builds a corpus of chunks (about 1,500 characters of prose each, over a vocabulary of several
 thousand words), then K pairs per chunk as a model writes them: questions of many shapes about
 the chunk's phrases, answers in the chunk's words, and one pair in eight bad (an echo, a
-non-answer, an answer from outside the text, a reworded repeat). Every pair goes through
-``PairChecker`` against its chunk, with one ``QuestionIndex`` for the whole run. Prints the wall
-time and the CPU time (the fastest of ``--repeat`` runs: the machine may be shared), how much the
-process's peak resident size grew during the first run, how many bad pairs of each kind were
-caught (and fails if one was kept), and a reference loop's time so figures from a loaded machine
-can be scaled; ``--tracemalloc`` adds a
-second run that counts the checks' peak allocation exactly (tracemalloc slows Python down, so
-it is not timed).
+non-answer, an answer from outside the text, a reworded repeat, a question too short to ask
+anything, the reply's JSON or markup as the answer). Every pair goes through ``PairChecker``
+against its chunk, with one ``QuestionIndex`` for the whole run. Prints the wall time and the CPU
+time (the fastest of ``--repeat`` runs: the machine may be shared), how much the process's peak
+resident size grew during the first run, how many bad pairs of each kind were caught (and fails
+if one was kept), and a reference loop's time so figures from a loaded machine can be scaled;
+``--tracemalloc`` adds a run that counts the checks' peak allocation exactly (tracemalloc slows
+Python down, so it is not timed).
 """
 
 from __future__ import annotations
@@ -111,7 +111,11 @@ BAD_KINDS = {
     "non-answer": "non_answer",
     "outside the text": "unsupported",
     "reworded repeat": "near_duplicate",
+    "junk question": "not_a_question",
+    "debris answer": "debris",
 }
+_JUNK_QUESTIONS = ("1", "Q1", "???", "foo.com")
+_DEBRIS = ("</s>", '"question": "What', '2"}', "<|im_end|>")
 
 
 def pairs_for(chunk: Chunk, count: int, rng: random.Random) -> list[tuple[QAPair, str]]:
@@ -132,6 +136,10 @@ def pairs_for(chunk: Chunk, count: int, rng: random.Random) -> list[tuple[QAPair
                 answer = rng.choice(_NON_ANSWERS)
             elif kind == "outside the text":
                 answer = "It was founded by Napoleon near Marseille in 1802."
+            elif kind == "junk question":
+                question = rng.choice(_JUNK_QUESTIONS)
+            elif kind == "debris answer":
+                answer = rng.choice(_DEBRIS)
             elif pairs:
                 earlier = pairs[-1][0].question
                 question = earlier.replace("What does the", "What is it that the")

@@ -42,11 +42,18 @@ _JSON_HEAD_LAST = re.compile(r"""(?:[{\[,:]\s*["']|[{\[]|["']\s*:)\s*\Z""")
 _LAST = 8  # characters: enough for the head of a JSON object or string, with spaces
 _TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+# Every kind of debris holds one of these; most answers hold none, and are settled by one search.
+_SYNTAX_CHARACTER = re.compile(r"""[<\[\]{}"']""")
+# An ASCII question's letters, by deleting the rest of its bytes (in C).
+_ASCII_NOT_LETTERS = bytes(i for i in range(128) if not chr(i).isalpha())
 
 
 def is_askable(question: str) -> bool:
     """Whether ``question`` holds enough words to ask something (see the module docstring)."""
-    letters = _NOT_LETTERS.sub("", question)
+    if question.isascii():
+        letters = question.encode().translate(None, _ASCII_NOT_LETTERS).decode()
+    else:
+        letters = _NOT_LETTERS.sub("", question)
     if not letters:
         return False
     if not letters.isascii():
@@ -69,6 +76,8 @@ def is_askable(question: str) -> bool:
 
 def is_debris(text: str) -> bool:
     """Whether ``text`` is the reply's syntax rather than words (see the module docstring)."""
+    if _SYNTAX_CHARACTER.search(text) is None:
+        return False
     if _SYNTAX.search(text) is not None:
         return True
     if _JSON_TAIL_FIRST.match(text) or _JSON_HEAD_LAST.search(text.rstrip()[-_LAST:]):

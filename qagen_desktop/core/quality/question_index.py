@@ -14,7 +14,9 @@ Candidates come from an inverted index by prefix filtering, which misses no repe
 ``n`` and more words at similarity ``t`` share at least ``ceil(t * n)`` of them, so any
 ``n - ceil(t * n) + 1`` of the new question's words include one of every repeat's. Those looked
 up are the rarest so far (the shortest lists), within the questions that ask with the same
-question words and numbers, so a question is compared with a handful of others, not all.
+question words and numbers, so a question is compared with a handful of others, not all. A repeat
+in none of the rarer lists but the last holds every word but those: the last, often long, list is
+scanned by a subset test in C.
 Written here rather than taken from ``datasketch``: that pulls in NumPy and SciPy for the desktop
 bundle, and MinHash (which it offers) can miss a repeat where this cannot.
 """
@@ -35,9 +37,8 @@ class _Entry(NamedTuple):
     words: frozenset[str]  # the words compared (``Tokens.asking``), not question words or numbers
     must: int  # a hash of the question words and numbers, which a repeat must share
     names: frozenset[str]  # what it is listed under: its words and numbers
-    # How many of ``names`` a look-up must try (see the module docstring); 0 when one, the
-    # rarest, is enough and a repeat must hold every word (none of them also a number).
-    probes: int
+    probes: int  # how many of ``names`` a look-up must try (see the module docstring)
+    whole: bool  # whether ``words`` and numbers are apart (a word may be "1990", from "1990s")
 
 
 _NO_QUESTIONS: list[int] = []
@@ -69,7 +70,7 @@ class QuestionIndex:
     def find(self, question: str, tokens: text.Tokens | None = None) -> str | None:
         """The kept question that ``question`` repeats, exactly or in other words; else None.
         ``tokens``: the question's ``text.tokens``, where the caller has them already."""
-        normalised, mine, must, names, probes = self._entry(question, tokens)
+        normalised, mine, must, names, probes, whole = self._entry(question, tokens)
         kept = self._exact.get(normalised)
         if kept is not None:
             return self._questions[kept]
@@ -77,31 +78,34 @@ class QuestionIndex:
         if lists is None or not names:
             return None
         found = [lists.get(name, _NO_QUESTIONS) for name in names]
-        stored, questions = self._words, self._questions
-        mine_count = len(mine)
-        threshold = self.threshold
-        if probes == 0:
-            # A repeat holds every word of this question: a subset test per candidate, in C,
-            # finds whether there is one.
-            candidates = min(found, key=len)
-            if not any(map(mine.issubset, map(stored.__getitem__, candidates))):
-                return None
-            for candidate in candidates:
-                words = stored[candidate]
-                if mine <= words and mine_count >= threshold * len(words):
-                    repeated = questions[candidate]
-                    if repeated is not None:
-                        return repeated
+        if probes == 1:
+            last, rest = min(found, key=len), mine
+        else:
+            ranked = sorted(zip(map(len, found), names, found, strict=True))
+            for _, _, candidates in ranked[: probes - 1]:
+                repeated = self._first_similar(mine, candidates)
+                if repeated is not None:
+                    return repeated
+            last = ranked[probes - 1][2]
+            rest = mine.difference([name for _, name, _ in ranked[: probes - 1]])
+        # A repeat found in none of the rarer lists holds every other word (see the module
+        # docstring): a subset test per candidate, in C, finds whether there is one. (Unless
+        # a word is also one of the question's numbers, which the words do not hold.)
+        if whole and not any(map(rest.issubset, map(self._words.__getitem__, last))):
             return None
-        found.sort(key=len)
-        for candidates in found[:probes]:
-            for candidate in candidates:
-                words = stored[candidate]
-                shared = len(mine & words)
-                if shared >= threshold * (mine_count + len(words) - shared):
-                    repeated = questions[candidate]
-                    if repeated is not None:
-                        return repeated
+        return self._first_similar(mine, last)
+
+    def _first_similar(self, mine: frozenset[str], candidates: list[int]) -> str | None:
+        """The first kept question of ``candidates`` similar enough to words ``mine``."""
+        stored, questions = self._words, self._questions
+        mine_count, threshold = len(mine), self.threshold
+        for candidate in candidates:
+            words = stored[candidate]
+            shared = len(mine & words)
+            if shared >= threshold * (mine_count + len(words) - shared):
+                repeated = questions[candidate]
+                if repeated is not None:
+                    return repeated
         return None
 
     def is_exact_repeat(self, question: str) -> bool:
@@ -110,7 +114,7 @@ class QuestionIndex:
 
     def add(self, question: str, tokens: text.Tokens | None = None) -> None:
         """Keep ``question``: later repeats of it are found. Adding it twice keeps it once."""
-        normalised, words, must, names, _ = self._entry(question, tokens)
+        normalised, words, must, names, _, _ = self._entry(question, tokens)
         if normalised in self._exact:
             return
         number = len(self._questions)
@@ -147,14 +151,13 @@ class QuestionIndex:
         count = len(names)
         # The float's error must not make a probe fewer: 0.7 * 10 is 7.000000000000001.
         probes = count - math.ceil(self.threshold * count - 1e-9) + 1
-        if probes == 1 and numbers.isdisjoint(found.asking):
-            probes = 0
         entry = _Entry(
             self._normalised(question),
             found.asking,
             hash((found.interrogatives, numbers)),
             names,
             probes,
+            numbers.isdisjoint(found.asking),
         )
         self._last = (question, entry)
         return entry
