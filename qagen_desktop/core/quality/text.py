@@ -177,6 +177,13 @@ _OTHERS = _OthersCache()
 
 def tokens(text: str) -> Tokens:
     """The tokens of ``text`` (see ``Tokens``)."""
+    if text.isascii():  # most texts: folding is lower-casing, and every step runs on bytes
+        lowered = text.lower()
+        raw = lowered.encode()
+        digits = raw.translate(_DIGITS_AS_ZERO)
+        if b"0 000" in digits or b"0,000" in digits:
+            raw = _THOUSANDS.sub("", lowered).encode()
+        return _gathered(raw.translate(_ASCII_SPACES_BYTES).decode().split(), [], [])
     folded = _joined_thousands(fold(text))
     words = _words(folded)
     about: list[str] = []
@@ -190,6 +197,12 @@ def tokens(text: str) -> Tokens:
             else:
                 spaced.append(word)
         words = spaced
+    return _gathered(words, content, about)
+
+
+def _gathered(words: list[str], content: list[str], about: list[str]) -> Tokens:
+    """The tokens of a text's spaced ``words``, with its spaceless runs' ``content`` bigrams and
+    the characters they are ``about``."""
     # Most words are content or stop-words: their keys are gathered in C, the rest by kind.
     others = list(filter(None, map(_OTHERS.__getitem__, words)))
     if not (others or content or about):
