@@ -315,19 +315,55 @@ def test_the_checks_never_reject_the_server_good_pairs(text: str, first: int, co
 # ------------------------------------------------------------------ the fast paths agree
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.lists(st.integers(0, 2**23 - 1), min_size=4, max_size=4), min_size=1, max_size=9)
+_QUESTION_WORDS = ("what", "who", "when", "why", "how")
+_SUBJECTS = (
+    "river",
+    "forest",
+    "flood",
+    "engine",
+    "valve",
+    "steam",
+    "wheel",
+    "axle",
+    "tower",
+    "1889",
 )
-def test_the_packed_minima_are_the_minimum_of_every_row(rows_by_token: list[list[int]]) -> None:
-    from qagen_desktop.core.quality.question_index import _LANE, _VALUE, _minima
 
-    def pack(values: list[int]) -> int:
-        return sum(value << (lane * _LANE) for lane, value in enumerate(values))
 
-    guards = sum(1 << (lane * _LANE + _VALUE) for lane in range(4))
-    low = _minima([pack(values) for values in rows_by_token], guards)
-    assert low == pack([min(column) for column in zip(*rows_by_token, strict=True)])
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_QUESTION_WORDS[:2]),
+            st.lists(st.sampled_from(_SUBJECTS), min_size=0, max_size=7, unique=True),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from([0.5, 0.6, 0.7, 0.75, 0.9, 1.0]),
+)
+def test_the_index_finds_every_repeat_a_scan_of_all_kept_questions_finds(
+    questions: list[tuple[str, list[str]]], threshold: float
+) -> None:
+    from qagen_desktop.core.quality import text
+
+    def similar(one: text.Tokens, other: text.Tokens) -> bool:
+        if (one.interrogatives, one.numbers) != (other.interrogatives, other.numbers):
+            return False
+        shared = len(one.asking & other.asking)
+        return shared >= threshold * len(one.asking | other.asking)
+
+    index = QuestionIndex(threshold=threshold)
+    kept: list[tuple[str, text.Tokens]] = []
+    for asks, words in questions:
+        question = f"{asks.capitalize()} does the {' '.join(words)} do?"
+        mine = text.tokens(question)
+        repeats = {q for q, tokens in kept if similar(mine, tokens)}
+        found = index.find(question)
+        assert (found in repeats) if repeats else found is None, (question, repeats, found)
+        if found is None:
+            index.add(question)
+            kept.append((question, mine))
 
 
 @settings(max_examples=200, deadline=None)
@@ -355,3 +391,41 @@ def test_a_verb_ending_in_y_meets_its_other_forms_in_a_reworded_question() -> No
     index = QuestionIndex()
     index.add("What does the Amazon River carry?")
     assert index.find("What is it that the Amazon River carries?") is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789, .a\u00a0", max_size=40))
+def test_thousands_are_joined_as_by_the_general_pattern_in_digit_heavy_text(raw: str) -> None:
+    from qagen_desktop.core.quality import text
+
+    assert text._joined_thousands(raw) == text._THOUSANDS.sub("", raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_an_ascii_question_is_normalised_as_by_the_general_steps(raw: str) -> None:
+    import re
+    import unicodedata
+
+    from qagen_desktop.core.parsing import normalise_question
+
+    general = unicodedata.normalize("NFKC", raw).casefold()
+    general = "".join(ch for ch in general if not unicodedata.category(ch).startswith("P"))
+    assert normalise_question(raw) == re.sub(r"\s+", " ", general).strip()
+
+
+def test_every_listed_non_answer_is_found_after_its_lead_in_and_punctuation() -> None:
+    from qagen_desktop.core.quality import nonanswers
+
+    phrases = [p for p in nonanswers._PHRASES.replace("\n", "|").split("|") if p.strip()]
+    for phrase in phrases:
+        for said in (
+            phrase,
+            f"{phrase.upper()}.",
+            f"- {phrase}!",
+            f"According to the text, {phrase}.",
+        ):
+            assert check_answer_given(said) is Rejection.NON_ANSWER, said
+    started = ("文中没有提到他的名字。", "本文には記載がありません。", "I do not know who.")
+    for said in started:
+        assert check_answer_given(said) is Rejection.NON_ANSWER, said

@@ -123,11 +123,29 @@ def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure
         assert re.search(r"\d+ of 9|fewer|shortfall|missing|failed", done.stderr), done.stderr
 
 
+# The test's own rule for junk, apart from the product's checks: a question holds two words with
+# letters (or four CJK characters), an answer a letter or a digit, and neither holds the reply's
+# keys, a special token or a JSON fragment.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_JUNK = re.compile(
+    r"""["'](?:question|answer)["']\s*:"""  # the reply's keys
+    r"|<\|[^|]*\|>|</?s>|<(?:start|end)_of_turn>|\[/?INST\]"  # special tokens
+    r"""|^\W*[{}\[\]"]\W*$""",  # nothing but JSON's punctuation
+    re.IGNORECASE,
+)
+
+
 def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
     for pair in pairs:
         question, answer = pair["question"].strip(), pair["answer"].strip()
         assert question and answer, pair
         assert question.lower() != answer.lower(), pair
+        worded = [piece for piece in question.split() if any(ch.isalpha() for ch in piece)]
+        assert len(worded) >= 2 or len(_CJK.findall(question)) >= 4, pair
+        assert any(ch.isalnum() for ch in answer), pair
+        for text in (question, answer):
+            assert not _JUNK.search(text), pair
+            assert text.count("{") == text.count("}"), pair
 
 
 # Issue 11's second "done when": with 512 tokens a slot, a 3,000-character chunk does not fit.

@@ -22,6 +22,8 @@ SUMMARY_NAMES = {
     Rejection.NEAR_DUPLICATE: "near-duplicate question",
     Rejection.EMPTY: "empty answer",
     Rejection.NON_ANSWER: "non-answer",
+    Rejection.DEBRIS: "JSON or markup debris",
+    Rejection.NOT_A_QUESTION: "not a question",
     Rejection.ECHO: "answer repeating the question",
     Rejection.UNSUPPORTED: "not supported by the text",
     Rejection.LOW_SCORE: "scored under the minimum by the judge",

@@ -72,7 +72,9 @@ _TAGGED_PAIR = re.compile(
 _ASCII_PUNCTUATION = str.maketrans(
     "", "", "".join(ch for ch in map(chr, range(128)) if unicodedata.category(ch).startswith("P"))
 )
-_SPACES = re.compile(r"\s+")
+_ASCII_PUNCTUATION_BYTES = bytes(
+    ch for ch in range(128) if unicodedata.category(chr(ch)).startswith("P")
+)
 
 
 @dataclass
@@ -372,7 +374,10 @@ def _unbold(text: str) -> str:
 def normalise_question(question: str) -> str:
     """The question reduced for duplicate detection: case folded, punctuation dropped (in any
     script), spacing collapsed."""
-    text = unicodedata.normalize("NFKC", question).casefold().translate(_ASCII_PUNCTUATION)
-    if not text.isascii():
-        text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("P"))
-    return _SPACES.sub(" ", text).strip()
+    if question.isascii():  # NFKC keeps ASCII as it is; bytes delete in C, str looks each up
+        text = question.lower().encode().translate(None, _ASCII_PUNCTUATION_BYTES).decode()
+    else:
+        text = unicodedata.normalize("NFKC", question).casefold().translate(_ASCII_PUNCTUATION)
+        if not text.isascii():
+            text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("P"))
+    return " ".join(text.split())  # str.split's whitespace is the regex's \s

@@ -5,7 +5,9 @@ from qagen_desktop.core.quality.checks import (
     PairChecker,
     Rejection,
     check_answer_given,
+    check_no_debris,
     check_not_echo,
+    check_question_askable,
     check_supported,
 )
 from qagen_desktop.core.quality.judge import (
@@ -27,7 +29,9 @@ __all__ = [
     "Rejection",
     "apply_ratings",
     "check_answer_given",
+    "check_no_debris",
     "check_not_echo",
+    "check_question_askable",
     "check_supported",
     "judge_messages",
     "judge_response_format",

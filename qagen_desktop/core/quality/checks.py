@@ -2,17 +2,20 @@
 
 Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a
 pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat
-of a kept question, an empty answer or a non-answer, an answer that repeats the question, an
-answer the chunk does not support, and last a question that rewords one already kept.
+of a kept question, an empty answer or a non-answer, the reply's JSON or markup in place of
+words, a question too short to ask anything, an answer that repeats the question, an answer the
+chunk does not support, and last a question that rewords one already kept.
 """
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from enum import StrEnum
 from typing import Protocol
 
 from qagen_desktop.core.quality import text
+from qagen_desktop.core.quality.junk import is_askable, is_debris
 from qagen_desktop.core.quality.nonanswers import is_non_answer
 from qagen_desktop.core.quality.question_index import QuestionIndex
 from qagen_desktop.core.records import QAPair
@@ -22,6 +25,8 @@ from qagen_desktop.core.records import QAPair
 # answer that brings in more new words than it takes from the text does not.
 MIN_SUPPORT = 0.5
 
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what ``str.isalnum`` is true of
+
 
 class Rejection(StrEnum):
     """Why a pair was rejected; ``label`` says it in plain words for the table and the CLI."""
@@ -30,6 +35,8 @@ class Rejection(StrEnum):
     NEAR_DUPLICATE = "near_duplicate"
     EMPTY = "empty"
     NON_ANSWER = "non_answer"
+    DEBRIS = "debris"
+    NOT_A_QUESTION = "not_a_question"
     ECHO = "echo"
     UNSUPPORTED = "unsupported"
     LOW_SCORE = "low_score"
@@ -43,8 +50,10 @@ class Rejection(StrEnum):
 _LABELS = {
     Rejection.DUPLICATE: "the same question was already asked",
     Rejection.NEAR_DUPLICATE: "the question asks again, in other words, one already kept",
-    Rejection.EMPTY: "the answer is empty",
+    Rejection.EMPTY: "the answer is empty (no letter or digit)",
     Rejection.NON_ANSWER: "the answer says there is no answer",
+    Rejection.DEBRIS: "the pair is left-over JSON or markup, not words",
+    Rejection.NOT_A_QUESTION: "the question has too few words to ask anything",
     Rejection.ECHO: "the answer repeats the question",
     Rejection.UNSUPPORTED: "the answer is not in the source text",
     Rejection.LOW_SCORE: "the judge scored it under the minimum",
@@ -62,11 +71,24 @@ class HasText(Protocol):
 def check_answer_given(answer: str) -> Rejection | None:
     """EMPTY when the answer holds no letter or digit; NON_ANSWER for "N/A", "I don't know",
     "The text does not say" and the like (``nonanswers``)."""
-    if not any(ch.isalnum() for ch in answer):
+    if _LETTER_OR_DIGIT.search(answer) is None:
         return Rejection.EMPTY
     if is_non_answer(answer):
         return Rejection.NON_ANSWER
     return None
+
+
+def check_no_debris(question: str, answer: str) -> Rejection | None:
+    """DEBRIS when the question or the answer is the reply's syntax, not words: its keys
+    (``"question":``), a special token (``</s>``, ``<|im_end|>``), a broken piece of JSON, or
+    nothing but tags (``junk.is_debris``)."""
+    return Rejection.DEBRIS if is_debris(answer) or is_debris(question) else None
+
+
+def check_question_askable(question: str) -> Rejection | None:
+    """NOT_A_QUESTION when the question holds too few words to ask anything: "1", "Q1", "???",
+    "foo.com" (``junk.is_askable``; letters are counted, so a short CJK question passes)."""
+    return None if is_askable(question) else Rejection.NOT_A_QUESTION
 
 
 def check_not_echo(question: str, answer: str) -> Rejection | None:
@@ -140,6 +162,10 @@ class PairChecker:
         rejection = check_answer_given(pair.answer)
         if rejection is not None:
             return rejection
+        if is_debris(pair.answer) or is_debris(pair.question):
+            return Rejection.DEBRIS
+        if not is_askable(pair.question):
+            return Rejection.NOT_A_QUESTION
         asked, given = text.tokens(pair.question), text.tokens(pair.answer)
         rejection = _echo(pair.question, pair.answer, asked, given)
         if rejection is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from qagen_desktop.core.quality.text import fold_words, is_spaceless
+from qagen_desktop.core.quality.text import fold, fold_words, is_spaceless
 
 _PHRASES = """
 n a|na|n/a|none|nothing|unknown|not known|unclear|not applicable|no answer|no information
@@ -91,10 +91,25 @@ def _by_first(phrases: frozenset[str]) -> dict[str, tuple[str, ...]]:
 
 
 _LEADING = _by_first(_WHOLE)
+# What a non-answer's first word (or, without spaces, its first character) can be: an answer that
+# starts otherwise, as nearly all do, is settled by one look-up.
+_OPENERS = frozenset(
+    [p.split(" ", 1)[0] for p in _WHOLE | _LEAD_IN]
+    + [p[0] for p in _WHOLE | _LEAD_IN if is_spaceless(p)]
+)
+_FIRST_WORD = re.compile(r"[^\W_]+")
 
 
 def is_non_answer(answer: str) -> bool:
     """Whether ``answer`` says that there is no answer (see the module docstring)."""
+    # The first word of the folded answer is the first word of its first clause that holds one:
+    # clauses end at punctuation, never inside a word.
+    first_word = _FIRST_WORD.search(fold(answer))
+    if first_word is None:
+        return False
+    word = first_word.group()
+    if word not in _OPENERS and word[0] not in _OPENERS:
+        return False
     # Only the first clauses matter: a lead-in, then the phrase. They are folded one by one, as
     # needed: most answers are settled by their first.
     clauses = (fold_words(part) for part in _CLAUSE_END.split(answer, maxsplit=3)[:3])

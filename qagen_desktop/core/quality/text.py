@@ -25,17 +25,20 @@ _SPACELESS = (
 )
 _TOKEN = re.compile(rf"[{_SPACELESS}]+|[^\W_{_SPACELESS}]+")
 _SPACELESS_RUN = re.compile(rf"[{_SPACELESS}]")
+SPACELESS_LETTER = _SPACELESS_RUN  # one character of those scripts
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
 # Thousands separators inside a number: "1,200" and "1 200" are "1200".
 _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}(?!\d))")
 # A cheap search first: most texts hold no separated number, and the substitution's look-behind
-# is tried at every character.
+# is tried at every character. In ASCII text, faster still: every digit becomes a 0 (translating
+# bytes is a table look-up per byte), and a substring search finds "0,000" or "0 000".
 _MAYBE_THOUSANDS = re.compile(r"\d[,\u00a0\u202f ]\d{3}")
-_ASCII_DIGITS = "0123456789"
+_DIGITS_AS_ZERO = bytes(48 if 48 <= i <= 57 else i for i in range(256))
 # In ASCII text a token is a run of letters and digits: every other character becomes a space,
-# and ``str.split`` cuts the rest, many times faster than the regex it matches.
+# and ``str.split`` cuts the rest, many times faster than the regex it matches (on a short text,
+# translating its bytes is faster still).
 _ASCII_SPACES = str.maketrans({i: " " for i in range(128) if not chr(i).isalnum()})
-_ASCII_TOKEN = re.compile(r"[0-9a-z]+")  # folded ASCII is lower case
+_ASCII_SPACES_BYTES = bytes(i if chr(i).isalnum() else 32 for i in range(256))
 _LONG = 256  # characters: a chunk rather than a question or an answer
 _PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
 
@@ -143,12 +146,44 @@ class _VocabularyCache(dict[str, str]):
         return found
 
 
+class _ContentCache(dict[str, str]):
+    """Word to its key where it is a content word, else "": ``filter(None, map(...))`` then keeps
+    the content words' keys, in C."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _KINDS_LIMIT:
+            self.clear()
+        kind, value = _KINDS[word]
+        found = self[word] = value if kind == _CONTENT else ""
+        return found
+
+
+class _OthersCache(dict[str, "tuple[int, str] | None"]):
+    """Word to (kind, value) for the few words neither content nor stop-words, else None."""
+
+    def __missing__(self, word: str) -> tuple[int, str] | None:
+        if len(self) >= _KINDS_LIMIT:
+            self.clear()
+        found = _KINDS[word]
+        other = self[word] = None if found[0] in (_CONTENT, _STOP) else found
+        return other
+
+
 _KINDS = _Cache()
 _VOCABULARY = _VocabularyCache()
+_CONTENT_KEYS = _ContentCache()
+_OTHERS = _OthersCache()
 
 
 def tokens(text: str) -> Tokens:
     """The tokens of ``text`` (see ``Tokens``)."""
+    if text.isascii():  # most texts: folding is lower-casing, and every step runs on bytes
+        lowered = text.lower()
+        raw = lowered.encode()
+        digits = raw.translate(_DIGITS_AS_ZERO)
+        if b"0 000" in digits or b"0,000" in digits:
+            raw = _THOUSANDS.sub("", lowered).encode()
+        return _gathered(raw.translate(_ASCII_SPACES_BYTES).decode().split(), [], [])
     folded = _joined_thousands(fold(text))
     words = _words(folded)
     about: list[str] = []
@@ -162,45 +197,67 @@ def tokens(text: str) -> Tokens:
             else:
                 spaced.append(word)
         words = spaced
-    # One list per kind; content words go to both "content" and "about" (see Tokens).
+    return _gathered(words, content, about)
+
+
+def _gathered(words: list[str], content: list[str], about: list[str]) -> Tokens:
+    """The tokens of a text's spaced ``words``, with its spaceless runs' ``content`` bigrams and
+    the characters they are ``about``."""
+    # Most words are content or stop-words: their keys are gathered in C, the rest by kind.
+    others = list(filter(None, map(_OTHERS.__getitem__, words)))
+    if not (others or content or about):
+        kept = frozenset(filter(None, map(_CONTENT_KEYS.__getitem__, words)))
+        return _new_tokens(Tokens, (kept, kept, _NONE, _NONE, _NONE, _NONE))
+    kept_keys = list(filter(None, map(_CONTENT_KEYS.__getitem__, words)))
     kinds: tuple[list[str], ...] = ([], [], [], [], [], [], [])
-    for kind, value in map(_KINDS.__getitem__, words):
+    for kind, value in others:
         kinds[kind].append(value)
-    words_kept = kinds[_CONTENT]
-    numbers = (
-        frozenset(kinds[_NUMBER] + kinds[_FIGURE]) if kinds[_FIGURE] or kinds[_NUMBER] else _NONE
-    )
-    return Tokens(
-        frozenset(content + words_kept + kinds[_FRAME]),
-        frozenset(about + words_kept),
-        numbers,
-        frozenset(kinds[_FIGURE]) if kinds[_FIGURE] else _NONE,
-        frozenset(kinds[_ASKING]) if kinds[_ASKING] else _NONE,
-        frozenset(kinds[_YES_NO_WORD]) if kinds[_YES_NO_WORD] else _NONE,
+    _, spelled, figures, asking, yes_no, _, framing = kinds
+    # Content words go to both "content" and "asking" (see Tokens).
+    if content or about or framing:
+        words_kept = frozenset(about + kept_keys)
+        content_kept = frozenset(content + kept_keys + framing)
+    else:
+        words_kept = content_kept = frozenset(kept_keys)
+    return _new_tokens(
+        Tokens,
+        (
+            content_kept,
+            words_kept,
+            frozenset(spelled + figures) if figures or spelled else _NONE,
+            frozenset(figures) if figures else _NONE,
+            frozenset(asking) if asking else _NONE,
+            frozenset(yes_no) if yes_no else _NONE,
+        ),
     )
 
 
 _NONE: frozenset[str] = frozenset()
+_new_tokens = tuple.__new__  # the named tuple's own __new__ is a Python function, called per text
 
 
 def chunk_vocabulary(text: str) -> frozenset[str]:
     """Every key and number in a chunk, stop-words included: what an answer is matched against."""
     folded = _joined_thousands(fold(text))
-    words = set(_words(folded))
-    found: set[str] = set()
+    words = _words(folded)
     if not folded.isascii() and _SPACELESS_RUN.search(folded):
-        for word in [w for w in words if _SPACELESS_RUN.match(w)]:
+        distinct = set(words)
+        found: set[str] = set()
+        for word in [w for w in distinct if _SPACELESS_RUN.match(w)]:
             found.update(_bigrams(word, keep_function=True))
-            words.discard(word)
-    found.update(map(_VOCABULARY.__getitem__, words))
-    return frozenset(found)
+            distinct.discard(word)
+        found.update(map(_VOCABULARY.__getitem__, distinct))
+        return frozenset(found)
+    return frozenset(map(_VOCABULARY.__getitem__, words))  # faster than a set of the words first
 
 
 def _joined_thousands(folded: str) -> str:
     """``folded`` with thousands separators dropped from its numbers ("1,200" is "1200")."""
-    # A long ASCII text (a chunk) is searched for a digit first, ten fast substring searches.
-    if len(folded) > _LONG and folded.isascii() and not any(d in folded for d in _ASCII_DIGITS):
-        return folded
+    if folded.isascii():
+        digits = folded.encode().translate(_DIGITS_AS_ZERO)
+        if b"0 000" not in digits and b"0,000" not in digits:
+            return folded
+        return _THOUSANDS.sub("", folded)
     if _MAYBE_THOUSANDS.search(folded) is None:
         return folded
     return _THOUSANDS.sub("", folded)
@@ -212,7 +269,7 @@ def _words(folded: str) -> list[str]:
         return _TOKEN.findall(folded)
     if len(folded) > _LONG:
         return folded.translate(_ASCII_SPACES).split()
-    return _ASCII_TOKEN.findall(folded)  # the faster of the two on short texts
+    return folded.encode().translate(_ASCII_SPACES_BYTES).decode().split()
 
 
 def _bigrams(run: str, *, keep_function: bool = False) -> list[str]:

@@ -1,0 +1,89 @@
+"""Text that is not a question or an answer at all: what a weak model writes when it loses the
+thread of the JSON it was asked for.
+
+A question a person could ask holds words: in a script written with spaces, at least
+``MIN_QUESTION_WORDS`` of them and ``MIN_QUESTION_LETTERS`` letters ("Who won?" passes; "1", "Q1",
+"???" and "foo.com" do not); in Chinese, Japanese or Thai, where words are not spaced, at least
+``MIN_SPACELESS_LETTERS`` characters ("長城多長？" passes). Letters are counted, not characters,
+so digits and punctuation do not make a question.
+
+Debris is what is left of the reply's own syntax: its keys (``"question":``, ``"answer":``), a
+model's special tokens (``</s>``, ``<|im_end|>``, ``<end_of_turn>``, ``[INST]``), a JSON fragment
+(text that starts where an object or a string ends, ``"}``, or ends where one starts, ``{"``, or
+braces that do not pair up), or nothing but markup tags. JSON a text quotes whole, such as
+``{"id": 1}`` in an API's documentation, is kept: only the reply's keys and broken pieces count.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qagen_desktop.core.quality.text import SPACELESS_LETTER
+
+MIN_QUESTION_WORDS = 2
+MIN_QUESTION_LETTERS = 6
+MIN_SPACELESS_LETTERS = 4
+
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+# A letter in a later whitespace-separated piece (searched from the first letter on).
+_WORD_AFTER_SPACE = re.compile(r"\s\S*?[^\W\d_]")
+
+# A model's special tokens, and the reply's own keys.
+_SYNTAX = re.compile(
+    r"<\|[^|<>\s]{1,40}\|>|</?s>|<</?SYS>>|\[/?INST\]"
+    r"|</?(?:bos|eos|pad|unk|start_of_turn|end_of_turn|endoftext|eot_id)>"
+    r"""|["'](?:question|answer)["']\s*:""",
+    re.IGNORECASE,
+)
+# Where a JSON object or string ends (at the start) or starts (at the end) of the text.
+_JSON_TAIL_FIRST = re.compile(r"""\s*(?:["'][\s,]*[}\]]|[}\]]\s*[,}\]]|["']\s*[:,])""")
+_JSON_HEAD_LAST = re.compile(r"""(?:[{\[,:]\s*["']|[{\[]|["']\s*:)\s*\Z""")
+_LAST = 8  # characters: enough for the head of a JSON object or string, with spaces
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+# Every kind of debris holds one of these; most answers hold none, and are settled by one search.
+_SYNTAX_CHARACTER = re.compile(r"""[<\[\]{}"']""")
+# An ASCII question's letters, by deleting the rest of its bytes (in C).
+_ASCII_NOT_LETTERS = bytes(i for i in range(128) if not chr(i).isalpha())
+
+
+def is_askable(question: str) -> bool:
+    """Whether ``question`` holds enough words to ask something (see the module docstring)."""
+    if question.isascii():
+        letters = question.encode().translate(None, _ASCII_NOT_LETTERS).decode()
+    else:
+        letters = _NOT_LETTERS.sub("", question)
+    if not letters:
+        return False
+    if not letters.isascii():
+        spaceless = len(SPACELESS_LETTER.findall(letters))
+        if spaceless >= MIN_SPACELESS_LETTERS:
+            return True
+        if spaceless * 2 > len(letters):
+            return False
+    if len(letters) < MIN_QUESTION_LETTERS:
+        return False
+    first = _LETTER.search(question)
+    words, at = 1, first.end() if first is not None else 0
+    while words < MIN_QUESTION_WORDS:
+        later = _WORD_AFTER_SPACE.search(question, at)
+        if later is None:
+            return False
+        words, at = words + 1, later.end()
+    return True
+
+
+def is_debris(text: str) -> bool:
+    """Whether ``text`` is the reply's syntax rather than words (see the module docstring)."""
+    if _SYNTAX_CHARACTER.search(text) is None:
+        return False
+    if _SYNTAX.search(text) is not None:
+        return True
+    if _JSON_TAIL_FIRST.match(text) or _JSON_HEAD_LAST.search(text.rstrip()[-_LAST:]):
+        return True
+    if ("{" in text or "}" in text) and text.count("{") != text.count("}"):
+        return True
+    if "<" in text and _TAG.search(text):
+        return _LETTER_OR_DIGIT.search(_TAG.sub(" ", text)) is None
+    return False

@@ -1,0 +1,151 @@
+"""Junk pairs: questions too short to ask anything, and the reply's JSON or markup in place of
+words, are rejected with their own reason; short real questions and answers are kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from qagen_desktop.cli.export import rejection_summary
+from qagen_desktop.core.chunking import Chunk
+from qagen_desktop.core.quality import (
+    PairChecker,
+    Rejection,
+    check_answer_given,
+    check_no_debris,
+    check_question_askable,
+)
+from qagen_desktop.core.records import QAPair
+
+FACTS = (
+    "The observatory was founded in 1998 on a ridge 42 km from the coast. Its first director "
+    "came from Paris, and the main dome holds a 2 metre mirror. Question 1 of the survey asked "
+    "about light; question 2 about noise."
+)
+TOKYO = "東京は日本の首都であり、人口は約1400万人です。江戸時代には江戸と呼ばれていました。"
+GREAT_WALL = "长城是中国古代的军事防御工程，修建于春秋战国时期。明朝对长城进行了大规模的修缮。"
+API = 'The request body is a JSON object such as {"model": "m"}; the reply carries "choices".'
+
+
+@pytest.mark.parametrize(
+    "question", ["1", "Q1", "???", "foo.com", "123?", "Is it?", "Q: 1", "他是谁？", "...?!", " "]
+)
+def test_a_question_too_short_to_ask_anything_is_not_a_question(question: str) -> None:
+    assert check_question_askable(question) is Rejection.NOT_A_QUESTION
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won?",
+        "What is X?",
+        "When was the observatory founded?",
+        "東京の人口は？",  # six characters, no spaces
+        "长城多长？",
+        "iPhoneはいつ発売？",
+        "누가 만들었나?",
+        "Кто построил башню?",
+        "Qui a conçu les pavillons ?",
+    ],
+)
+def test_a_short_real_question_in_any_script_is_askable(question: str) -> None:
+    assert check_question_askable(question) is None
+
+
+@pytest.mark.parametrize("answer", [":{", '":{"', "...", "—", "{", "}", "[]", '"'])
+def test_an_answer_without_a_letter_or_digit_is_empty(answer: str) -> None:
+    assert check_answer_given(answer) is Rejection.EMPTY
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        '"question":',
+        '"question": "What is it',
+        '", "answer": "Paris',
+        "{'answer': 'Paris'}",
+        "</s>",
+        "<s>",
+        "<|im_end|>",
+        "Paris<|eot_id|>",
+        "Paris<end_of_turn>",
+        "[INST] Paris",
+        '2"}',
+        '"}, {"',
+        '{"a',
+        "Paris {",
+        'Paris", "',
+        "<br>",
+        "</p><p>",
+    ],
+)
+def test_json_or_markup_debris_is_rejected_as_debris(answer: str) -> None:
+    assert check_no_debris("What is the capital of France?", answer) is Rejection.DEBRIS
+
+
+@pytest.mark.parametrize(
+    "question", ['"answer": "Paris"', "What is the capital?</s>", '{"question": "What is it?"']
+)
+def test_a_question_that_is_debris_is_rejected_as_debris(question: str) -> None:
+    assert check_no_debris(question, "Paris.") is Rejection.DEBRIS
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Paris",
+        "1998",
+        "42 km",
+        'She said "yes".',
+        "The <title> element names the page.",
+        'A JSON object such as {"model": "m"}.',
+        "(see p. 3)",
+        "It costs $5, or 4 €.",
+        "约1400万人。",
+    ],
+)
+def test_real_answers_with_punctuation_or_quoted_json_are_no_debris(answer: str) -> None:
+    assert check_no_debris("What is it?", answer) is None
+
+
+@pytest.mark.parametrize(
+    ("chunk", "question", "answer"),
+    [
+        (FACTS, "When was the observatory founded?", "1998"),
+        (FACTS, "Where did its first director come from?", "Paris"),
+        (FACTS, "How far is the ridge from the coast?", "42 km"),
+        (FACTS, "How wide is the main mirror?", "2 metres."),
+        (TOKYO, "東京の人口は？", "約1400万人です。"),
+        (GREAT_WALL, "长城修建于什么时候？", "春秋战国时期。"),
+        (API, "What does the request body look like?", 'A JSON object such as {"model": "m"}.'),
+    ],
+)
+def test_short_supported_answers_and_cjk_pairs_pass_every_check(
+    chunk: str, question: str, answer: str
+) -> None:
+    assert PairChecker().check(QAPair(question, answer), Chunk(0, 0, chunk)) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "reason"),
+    [
+        ("1", "2", Rejection.NOT_A_QUESTION),  # both numbers are in the text: only this catches it
+        ("Q1", "Question 2 of the survey.", Rejection.NOT_A_QUESTION),
+        ("When was it founded?", ":{", Rejection.EMPTY),
+        ("When was it founded?", '1998"}', Rejection.DEBRIS),
+        ("When was it founded?", "1998</s>", Rejection.DEBRIS),
+        ('"question": "When was it founded?', "1998", Rejection.DEBRIS),
+    ],
+)
+def test_the_junk_a_weak_model_wrote_is_rejected_by_the_checker(
+    question: str, answer: str, reason: Rejection
+) -> None:
+    checker = PairChecker()
+    assert checker(QAPair(question, answer), Chunk(0, 0, FACTS)) is reason
+    assert len(checker.index) == 0  # a rejected question is not kept
+
+
+def test_the_new_reasons_have_plain_words_in_the_table_and_the_cli_summary() -> None:
+    assert "JSON or markup" in Rejection.DEBRIS.label
+    assert "question" in Rejection.NOT_A_QUESTION.label
+    summary = rejection_summary({Rejection.DEBRIS: 2, Rejection.NOT_A_QUESTION: 1})
+    assert summary == "Rejected 3: 2 JSON or markup debris, 1 not a question."
