@@ -78,14 +78,15 @@ idle_where = meter.where()
 
 # The phases of the run, marked on the meter from the worker's thread (direct connections, a
 # string assigned) as its signals leave: the GUI thread handles each of them after the mark.
+# "run start" lasts until the engine has loaded and split the text (its first report).
 run = window.controller.run
 meter.mark("run start")
 meter.start()
 started = time.perf_counter()
 run.generate()
 worker = run._worker
-worker.pairsReceived.connect(lambda _pairs: meter.phase == "run start" and meter.mark("streaming"),
-                             Qt.ConnectionType.DirectConnection)
+worker.progressed.connect(lambda: meter.phase == "run start" and meter.mark("streaming"),
+                          Qt.ConnectionType.DirectConnection)
 worker.finished.connect(lambda _result: meter.mark("run end"), Qt.ConnectionType.DirectConnection)
 wait(lambda: not run.running)
 elapsed = time.perf_counter() - started

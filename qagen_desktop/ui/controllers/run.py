@@ -1,8 +1,8 @@
 """A generation run and a connection test, off the GUI thread, shown in the window as they go.
 
-Pairs arrive from the worker in bursts; they are journaled at once and shown at most every
-``FLUSH_INTERVAL_MS`` (one table update and one repaint per refresh), with the progress, tokens
-and failed chunks that came with them.
+What the worker reports comes in batches (one call per batch, see ``ui.worker.RunInbox``); its
+pairs are journaled at once and shown at most every ``FLUSH_INTERVAL_MS`` (one table update and
+one repaint per refresh), with the progress, tokens and failed chunks that came with them.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.panes.sources_pane import SourcesPane
 from qagen_desktop.ui.status import BoundMessage
 from qagen_desktop.ui.theme import Tone
-from qagen_desktop.ui.worker import GenerationWorker, start_in_thread
+from qagen_desktop.ui.worker import GenerationWorker, RunInbox, start_in_thread
 
 if TYPE_CHECKING:
     from qagen_desktop.core.generation import ChunkOutcome, RunConfig, RunResult, Usage
@@ -91,6 +91,7 @@ class RunController(QObject):
         self._show_info = show_info
         self._thread: QThread | None = None
         self._worker: GenerationWorker | None = None
+        self._inbox: RunInbox | None = None
         if ask_again is None:
             ask_again = ask_in_message_box(view if isinstance(view, QWidget) else None)
         self.again = GenerateAgain(document, settings, ask_again)
@@ -176,11 +177,7 @@ class RunController(QObject):
         snapshot = copy.deepcopy(self.settings)
         build = partial(self._build_run, snapshot, endpoint, key, view.pairsSpin.value())
         worker = GenerationWorker(build, sources)
-        worker.runStarted.connect(self._run_started_with)
-        worker.pairsReceived.connect(self._pairs_received)
-        worker.chunkFinished.connect(self._chunk_finished)
-        worker.usageUpdated.connect(self._usage_updated)
-        worker.notice.connect(self._notice)
+        worker.progressed.connect(self._take_progress)
         worker.error.connect(self._run_error)
         worker.finished.connect(self._run_finished)
 
@@ -206,7 +203,7 @@ class RunController(QObject):
         self._set_running(True)
         self._elapsed_timer.start()
         self._show_elapsed()
-        self._worker = worker
+        self._worker, self._inbox = worker, worker.inbox
         self._thread = start_in_thread(worker, self._run_thread_finished)
 
     @Slot()
@@ -224,13 +221,28 @@ class RunController(QObject):
         view.actionOpen.setEnabled(not running)
         view.generateButton.setText("Generating…" if running else "Generate")
 
-    @Slot(int)
+    @Slot()
+    def _take_progress(self) -> None:
+        """Everything the run reported since the last look, in one call from the event loop."""
+        if self._inbox is None:
+            return
+        progress = self._inbox.take()
+        if progress.chunks_total is not None:
+            self._run_started_with(progress.chunks_total)
+        if progress.pairs:
+            self._pairs_received(progress.pairs)
+        for outcome, done, total in progress.chunks:
+            self._chunk_finished(outcome, done, total)
+        if progress.usage is not None:
+            self._usage_updated(progress.usage)
+        for message in progress.notices:
+            self._notice(message)
+
     def _run_started_with(self, chunks_total: int) -> None:
         self.view.progressBar.setTextVisible(True)
         self.view.progressBar.setRange(0, max(chunks_total, 1))
         self.view.progressBar.setValue(0)
 
-    @Slot(list)
     def _pairs_received(self, pairs: list[QAPair]) -> None:
         pairs = self.again.keep_new(pairs)
         if not pairs:
@@ -243,14 +255,12 @@ class RunController(QObject):
         self._received += len(pairs)
         self._schedule_refresh()
 
-    @Slot(object, int, int)
     def _chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
         self._progress = (done, total)
         if counts_as_failure(outcome):
             self._failed.append(outcome)
         self._schedule_refresh()
 
-    @Slot(object)
     def _usage_updated(self, usage: Usage) -> None:
         self._usage = usage
         self._schedule_refresh()
@@ -278,7 +288,6 @@ class RunController(QObject):
         if len(self._failed) != self._failed_shown:
             self._show_failed_count()
 
-    @Slot(str)
     def _notice(self, message: str) -> None:
         self.view.statusBar().showMessage(message, 8000)
 
@@ -288,6 +297,7 @@ class RunController(QObject):
 
     @Slot(object)
     def _run_finished(self, result: RunResult | None) -> None:
+        self._take_progress()  # what came after the last progressed() was handled
         self.flush_pending()
         self._elapsed_timer.stop()
         self._show_elapsed()
