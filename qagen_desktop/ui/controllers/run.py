@@ -198,8 +198,7 @@ class RunController(QObject):
         view.failedButton.hide()
         view.tokensLabel.setText("")
         view.progressBar.setFormat(PROGRESS_FORMAT)
-        view.progressBar.setRange(0, 1)
-        view.progressBar.setValue(0)
+        set_progress(view.progressBar, 0, 1)
         self._set_running(True)
         self._elapsed_timer.start()
         self._show_elapsed()
@@ -240,8 +239,7 @@ class RunController(QObject):
 
     def _run_started_with(self, chunks_total: int) -> None:
         self.view.progressBar.setTextVisible(True)
-        self.view.progressBar.setRange(0, max(chunks_total, 1))
-        self.view.progressBar.setValue(0)
+        set_progress(self.view.progressBar, 0, max(chunks_total, 1))
 
     def _pairs_received(self, pairs: list[QAPair]) -> None:
         pairs = self.again.keep_new(pairs)
@@ -277,11 +275,7 @@ class RunController(QObject):
             self.document.append_journaled(batch)
         if self._progress is not None:
             (done, total), self._progress = self._progress, None
-            bar = self.view.progressBar
-            # QProgressBar.setValue repaints at once: set it once per refresh, not per chunk.
-            if bar.maximum() != max(total, 1):
-                bar.setRange(0, max(total, 1))
-            bar.setValue(done)
+            set_progress(self.view.progressBar, done, max(total, 1))
         if self._usage is not None:
             self.view.tokensLabel.setText(f"{self._usage.total_tokens:,} tokens")
             self._usage = None
@@ -355,8 +349,7 @@ class RunController(QObject):
         elif result.cancelled:
             bar.setFormat(f"Cancelled: {PROGRESS_FORMAT}")
         bar.setTextVisible(True)
-        bar.setRange(0, total)
-        bar.setValue(finished)
+        set_progress(bar, finished, total)
 
     @Slot()
     def _run_thread_finished(self) -> None:
@@ -402,6 +395,25 @@ class RunController(QObject):
     @Slot()
     def test_connection(self) -> None:
         self.connection.test()
+
+
+def set_progress(bar: QProgressBar, value: int, maximum: int) -> None:
+    """Show ``value`` of ``maximum`` in ``bar`` at the window's next paint.
+
+    QProgressBar.setValue repaints at once (QWidget::repaint), and a repaint paints every widget
+    of the window that waits for an update: the table, just given new rows, then again once it
+    has laid them out. With the bar's updates off for the change, it waits for the next paint
+    like the others.
+    """
+    if bar.minimum() == 0 and bar.maximum() == maximum and bar.value() == value:
+        return
+    bar.setUpdatesEnabled(False)
+    try:
+        if bar.minimum() != 0 or bar.maximum() != maximum:
+            bar.setRange(0, maximum)
+        bar.setValue(value)
+    finally:
+        bar.setUpdatesEnabled(True)
 
 
 def counts_as_failure(outcome: ChunkOutcome) -> bool:
