@@ -4,6 +4,8 @@ editor and the table view itself. Each exists for speed at 100,000 rows (see the
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
@@ -39,7 +41,8 @@ class RowNumbers(QHeaderView):
     """Row numbers whose width comes from the row count alone.
 
     QHeaderView's own size hint measures a hundred sections' contents through ``headerData``
-    after every insert: hundreds of calls into Python per batch while a run appends rows.
+    after every insert: hundreds of calls into Python per batch while a run appends rows. Its
+    paint holds the GIL throughout (as ``ResultsTable``'s does) for the same reason.
     """
 
     def __init__(self, parent: QWidget) -> None:
@@ -53,6 +56,9 @@ class RowNumbers(QHeaderView):
         digits = len(str(max(model.rowCount() if model is not None else 0, 999)))
         width = self.fontMetrics().horizontalAdvance("9" * digits) + 16
         return QSize(width, self.defaultSectionSize())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
 
 
 class PlainTextDelegate(QStyledItemDelegate):
@@ -182,11 +188,72 @@ class CellEditor(QPlainTextEdit):
 
 
 class ResultsTable(QTableView):
-    """A QTableView that holds the GIL for a whole repaint.
+    """A QTableView that holds the GIL for a whole repaint, and repaints only the rows an insert
+    moved.
 
     Overriding paintEvent in Python means the GUI thread enters the paint holding the GIL, so
     the delegate's calls for each cell do not each wait for a busy worker thread to let go.
+
+    After an insert QTableView lays its items out again and repaints the whole viewport
+    (QAbstractItemView::doItemsLayout): every refresh of a run would repaint every visible cell,
+    though rows appended below the last visible one change nothing on screen but the scroll
+    bar. Here a layout that follows inserts only repaints from the first inserted row down;
+    any other change to the rows lays out and repaints as Qt does.
     """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._inserted_from: int | None = None  # the first row inserted since the last layout
+        self._relayout_all = False
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        old = self.model()
+        if old is not None:
+            old.rowsInserted.disconnect(self._rows_inserted)
+            for signal in _relayout_signals(old):
+                signal.disconnect(self._relayout)
+        super().setModel(model)
+        self._relayout()
+        if model is not None:
+            model.rowsInserted.connect(self._rows_inserted)
+            for signal in _relayout_signals(model):
+                signal.connect(self._relayout)
+
+    def _rows_inserted(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        if self._inserted_from is None or first < self._inserted_from:
+            self._inserted_from = first
+
+    def _relayout(self, *_: object) -> None:
+        self._relayout_all = True
+
+    def doItemsLayout(self) -> None:
+        first, self._inserted_from = self._inserted_from, None
+        relayout_all, self._relayout_all = self._relayout_all, False
+        if first is None or relayout_all:
+            super().doItemsLayout()
+            return
+        # QAbstractItemView::doItemsLayout, whose callers have stopped the pending layout,
+        # without its update of the whole viewport.
+        self.updateGeometries()
+        viewport = self.viewport()
+        top = self.rowViewportPosition(first)
+        if top < 0:
+            viewport.update()
+        elif top < viewport.height():
+            viewport.update(0, top, viewport.width(), viewport.height() - top)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
+
+
+def _relayout_signals(model: QAbstractItemModel) -> list[Any]:
+    """The model's signals after which the view lays out and repaints everything."""
+    return [
+        model.rowsRemoved,
+        model.rowsMoved,
+        model.columnsInserted,
+        model.columnsRemoved,
+        model.columnsMoved,
+        model.layoutChanged,
+        model.modelReset,
+    ]
