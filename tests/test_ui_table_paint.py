@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -168,3 +168,29 @@ def test_rows_removed_with_an_append_repaint_every_visible_row(qtbot: QtBot) -> 
         model.append_pairs(_pairs(200, 1))
 
     assert _painted_after(qtbot, table, delegate, change) == visible - {0}
+
+
+def test_a_cell_line_is_elided_to_its_width_once_and_again_for_another_width_or_font(
+    qtbot: QtBot,
+) -> None:
+    _model, table, delegate = _table(qtbot, 1)
+    option = QStyleOptionViewItem()
+    option.initFrom(table)
+    metrics = option.fontMetrics
+    answer = "The lens has 1,032 pieces of glass and was made in France. " * 8
+
+    narrow = delegate.line_for(answer, 200, option)
+    assert narrow.text().endswith("…")
+    assert metrics.horizontalAdvance(narrow.text()) <= 200
+    assert delegate.line_for(answer, 200, option) is narrow  # laid out once, drawn again
+    wide = delegate.line_for(answer, 400, option)
+    assert wide.text().endswith("…") and len(wide.text()) > len(narrow.text())
+    assert delegate.line_for("Short answer.", 200, option).text() == "Short answer."
+
+    bigger = QFont(option.font)
+    bigger.setPointSizeF(option.font.pointSizeF() * 2)
+    option.font = bigger
+    option.fontMetrics = QFontMetrics(bigger)
+    larger = delegate.line_for(answer, 200, option)
+    assert larger is not narrow and len(larger.text()) < len(narrow.text())
+    assert option.fontMetrics.horizontalAdvance(larger.text()) <= 200

@@ -15,7 +15,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QStaticText,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QApplication,
@@ -32,6 +40,10 @@ from PySide6.QtWidgets import (
 from qagen_desktop.ui.table.results_model import ResultsFilter
 
 _PADDING = 4
+# Laid-out lines kept by the delegate: a few screens of cells (a full-screen table shows ~300).
+_LINES_KEPT = 2000
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
 # A cell editor shows this many lines, so an answer of a few lines can be read while edited.
 EDITOR_LINES = 5
 _RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -66,13 +78,16 @@ class PlainTextDelegate(QStyledItemDelegate):
 
     QStyledItemDelegate asks the model for a dozen roles per cell, each a call into Python that
     must take the GIL from a busy worker thread: a repaint during a run would wait for each.
+    Each line is elided and laid out once (a ``QStaticText``, kept for the text and width): a
+    repaint of the same rows draws prepared glyphs, where eliding and laying out a long answer
+    again cost most of a cell's paint.
     """
-
-    _ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
     def __init__(self, model: ResultsFilter, parent: QWidget) -> None:
         super().__init__(parent)
         self._model = model
+        self._lines: dict[tuple[str, int], QStaticText] = {}
+        self._font = QFont()
 
     def paint(
         self,
@@ -80,30 +95,49 @@ class PlainTextDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        widget = option.widget if hasattr(option, "widget") else None
+        widget = getattr(option, "widget", None)
         style = widget.style() if widget is not None else QApplication.style()
         # The background (selection, alternate rows) from the style; the text drawn directly,
         # elided, without the text layout machinery of CE_ItemViewItem.
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
         text, muted = self._model.display(index)
+        state = option.state.value  # an int: Flag operators are Python code, run per cell
+        rect = option.rect
         if text:
-            rect = option.rect.adjusted(_PADDING, 0, -_PADDING, 0)
-            elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-            selected = bool(option.state & QStyle.StateFlag.State_Selected)
+            line = self.line_for(text, rect.width() - 2 * _PADDING, option)
+            selected = bool(state & _SELECTED)
             role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
             # A rejected pair (shown with "Show rejected") is drawn in the placeholder colour.
             if muted and not selected:
                 role = QPalette.ColorRole.PlaceholderText
+            top = rect.top() + (rect.height() - option.fontMetrics.height()) // 2
             painter.save()
             painter.setPen(option.palette.color(role))
-            painter.drawText(rect, self._ALIGN, elided)
+            painter.drawStaticText(rect.left() + _PADDING, top, line)
             painter.restore()
-        if option.state & QStyle.StateFlag.State_HasFocus:
+        if state & _HAS_FOCUS:
             focus = QStyleOptionFocusRect()
-            focus.rect = option.rect
+            focus.rect = rect
             focus.palette = option.palette
             focus.state = option.state
             style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
+
+    def line_for(self, text: str, width: int, option: QStyleOptionViewItem) -> QStaticText:
+        """``text`` elided to ``width`` and laid out in the option's font, made once."""
+        font = option.font
+        if font != self._font:
+            self._lines.clear()
+            self._font = font
+        line = self._lines.get((text, width))
+        if line is None:
+            if len(self._lines) >= _LINES_KEPT:
+                self._lines.clear()  # the rows in view come back at their next paint
+            elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+            line = QStaticText(elided)
+            line.setTextFormat(Qt.TextFormat.PlainText)
+            line.prepare(QTransform(), font)
+            self._lines[text, width] = line
+        return line
 
     def createEditor(
         self,
