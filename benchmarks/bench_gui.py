@@ -203,8 +203,16 @@ def _child(code: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return json.loads(lines[-1])  # type: ignore[no-any-return]
 
 
+def _compile_bytecode() -> None:
+    """Compile the package's bytecode, as an installed app has it (pip compiles it, as it did
+    PySide6's and httpx's): a PYTHONDONTWRITEBYTECODE checkout would otherwise compile every
+    module it imports, at each start and at the first run (the engine loads then)."""
+    compileall.compile_dir(str(ROOT / "qagen_desktop"), quiet=1)
+
+
 def bench_stall(home: Path, runs: int, chunks: int, *, sample: bool = False) -> None:
     print("== GUI thread while generating at full speed (server in another process, no latency)")
+    _compile_bytecode()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -299,9 +307,7 @@ def _time_to_shown(kind: str, env: dict[str, str]) -> float:
 def bench_startup(home: Path, runs: int) -> None:
     print(f"== Time to a shown window, fresh process each, median of {runs}")
     env = _env(home)
-    # An installed app has its bytecode compiled (pip does it), as PySide6's own modules have;
-    # a PYTHONDONTWRITEBYTECODE checkout would otherwise compile every module at each start.
-    compileall.compile_dir(str(ROOT / "qagen_desktop"), quiet=1)
+    _compile_bytecode()
     _time_to_shown("bare", env)  # warm the file cache
     _time_to_shown("app", env)
     bare = statistics.median(_time_to_shown("bare", env) for _ in range(runs))
