@@ -31,6 +31,7 @@ from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.panes.sources_pane import SourcesPane
+from qagen_desktop.ui.settings_writer import SettingsWriter
 from qagen_desktop.ui.status import BoundMessage
 from qagen_desktop.ui.theme import Tone
 from qagen_desktop.ui.worker import GenerationWorker, RunInbox, start_in_thread
@@ -76,9 +77,9 @@ class RunController(QObject):
         *,
         commit_key: Callable[[], str | None],
         store_settings: Callable[[], None],
-        save_settings: Callable[[], None],
         show_info: Callable[[str, str], None],
         ask_again: AskAgain | None = None,
+        settings_writer: SettingsWriter | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,7 +88,7 @@ class RunController(QObject):
         self.settings = settings
         self._commit_key = commit_key
         self._store_settings = store_settings
-        self._save_settings = save_settings
+        self.settings_writer = settings_writer or SettingsWriter(parent=self)
         self._show_info = show_info
         self._thread: QThread | None = None
         self._worker: GenerationWorker | None = None
@@ -334,7 +335,8 @@ class RunController(QObject):
         if got and not result.fatal and self._run_endpoint is not None:
             with contextlib.suppress(ConfigError):
                 self.settings.remember_response_mode(self._run_endpoint, result.response_mode)
-        self._save_settings()
+        self._store_settings()
+        self.settings_writer.save(self.settings)
 
     def _show_final_progress(self, result: RunResult) -> None:
         """The bar as the run ended: chunks finished of all, and why it stopped short if it did."""
@@ -391,6 +393,7 @@ class RunController(QObject):
         # Deliver what the workers sent before they stopped (the last pairs, the result).
         QCoreApplication.sendPostedEvents()
         self.flush_pending()
+        self.settings_writer.wait()  # the run's end saves the settings too
 
     @Slot()
     def test_connection(self) -> None:
