@@ -4,8 +4,10 @@
     .venv/bin/python benchmarks/bench_gui.py stall big startup --runs 7
 
 - stall: the longest gap in a 5 ms timer on the GUI thread while the window generates at full
-  speed (a loopback server in another process, no latency, many chunks), beside the same figure
-  for the idle window. Target <= 16 ms (one frame), median of three.
+  speed (a loopback server in another process, no latency, concurrency 8; 200 pairs from 50
+  chunks, ``--chunks 300`` for 1,200), beside the same figure for the idle window, and where the
+  longest gap was: the run's phase, any garbage collection in it and, with ``--sample``, the
+  GUI thread's stack as a sampling thread saw it. Target <= 16 ms (one frame), median of three.
 - big: open, scroll through and save a 100,000-row dataset through the window, in a fresh
   process (time and peak RSS). Targets: open <= 1.5 s, save <= 1.0 s, byte-identical.
 - startup: time from process start to a shown, painted window, against a bare window, each in a
@@ -29,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -36,12 +39,13 @@ TESTS = ROOT / "tests"
 STALL_CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from qagen_desktop.ui.app import make_application
 from qagen_desktop.ui.main_window import MainWindow
 from ui_support import StallMeter
 
 url, chunks, pairs_per_chunk = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+sample = sys.argv[5] == "sample"
 app = make_application(sys.argv[:1])
 window = MainWindow()
 window.show()
@@ -64,21 +68,34 @@ def wait(condition, seconds=None):
     loop.exec()
     timer.stop()
 
-meter = StallMeter()
+meter = StallMeter(sample=sample)
 # As a user would, start once the saved key has loaded (a keyring read on a worker thread).
 wait(lambda: window.controller.keys.loaded_for is not None)
 # The same meter on an idle window first: what the machine itself costs (a loaded box stalls
 # every process), so the run's figure can be read against it.
+meter.mark("idle")
 meter.start()
 wait(None, 2.0)
 idle = meter.stop()
+idle_where = meter.where()
+
+# The phases of the run, marked on the meter from the worker's thread (direct connections, a
+# string assigned) as its signals leave: the GUI thread handles each of them after the mark.
+# "run start" lasts until the engine has loaded and split the text (its first report).
+run = window.controller.run
+meter.mark("run start")
 meter.start()
 started = time.perf_counter()
-window.controller.run.generate()
-wait(lambda: not window.controller.run.running)
+run.generate()
+worker = run._worker
+worker.progressed.connect(lambda: meter.phase == "run start" and meter.mark("streaming"),
+                          Qt.ConnectionType.DirectConnection)
+worker.finished.connect(lambda _result: meter.mark("run end"), Qt.ConnectionType.DirectConnection)
+wait(lambda: not run.running)
 elapsed = time.perf_counter() - started
 longest = meter.stop()
 print(json.dumps({"longest_ms": longest * 1000, "idle_ms": idle * 1000,
+                  "where": meter.where(), "idle_where": idle_where,
                   "rows": window.model.rowCount(),
                   "chunks": window.progressBar.maximum(), "seconds": elapsed,
                   "ticks": meter.ticks}), flush=True)
@@ -198,7 +215,7 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _child(code: str, args: list[str], env: dict[str, str]) -> dict[str, float]:
+def _child(code: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         env=env,
@@ -213,8 +230,16 @@ def _child(code: str, args: list[str], env: dict[str, str]) -> dict[str, float]:
     return json.loads(lines[-1])  # type: ignore[no-any-return]
 
 
-def bench_stall(home: Path, runs: int, chunks: int) -> None:
+def _compile_bytecode() -> None:
+    """Compile the package's bytecode, as an installed app has it (pip compiles it, as it did
+    PySide6's and httpx's): a PYTHONDONTWRITEBYTECODE checkout would otherwise compile every
+    module it imports, at each start and at the first run (the engine loads then)."""
+    compileall.compile_dir(str(ROOT / "qagen_desktop"), quiet=1)
+
+
+def bench_stall(home: Path, runs: int, chunks: int, *, sample: bool = False) -> None:
     print("== GUI thread while generating at full speed (server in another process, no latency)")
+    _compile_bytecode()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -233,14 +258,16 @@ def bench_stall(home: Path, runs: int, chunks: int) -> None:
         url = server.stdout.readline().strip()
         longest, idle = [], []
         for _ in range(runs):
-            figures = _child(STALL_CHILD, [str(TESTS), url, str(chunks), "4"], _env(home))
+            args = [str(TESTS), url, str(chunks), "4", "sample" if sample else "-"]
+            figures = _child(STALL_CHILD, args, _env(home))
             longest.append(figures["longest_ms"])
             idle.append(figures["idle_ms"])
             print(
                 f"   {figures['rows']:.0f} pairs from {figures['chunks']:.0f} chunks in "
                 f"{figures['seconds']:.2f} s; "
                 f"longest GUI-thread stall {figures['longest_ms']:.1f} ms "
-                f"(idle window: {figures['idle_ms']:.1f} ms)"
+                f"(idle window: {figures['idle_ms']:.1f} ms)\n"
+                f"      where: {figures['where']}"
             )
         print(
             f"   median longest stall: {statistics.median(longest):.1f} ms (target <= 16 ms); "
@@ -311,9 +338,7 @@ def _time_to_shown(kind: str, env: dict[str, str]) -> float:
 def bench_startup(home: Path, runs: int) -> None:
     print(f"== Time to a shown window, fresh process each, median of {runs}")
     env = _env(home)
-    # An installed app has its bytecode compiled (pip does it), as PySide6's own modules have;
-    # a PYTHONDONTWRITEBYTECODE checkout would otherwise compile every module at each start.
-    compileall.compile_dir(str(ROOT / "qagen_desktop"), quiet=1)
+    _compile_bytecode()
     _time_to_shown("bare", env)  # warm the file cache
     _time_to_shown("app", env)
     # Taken in turns: on a shared machine a change of load then weighs on both alike.
@@ -333,7 +358,13 @@ def main() -> None:
     parser.add_argument("which", nargs="*", help="stall, big, startup (default: all three)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
-        "--chunks", type=int, default=300, help="stall: chunks of 4 pairs (50 for 200 pairs)"
+        "--chunks", type=int, default=50, help="stall: chunks of 4 pairs (300 for 1,200 pairs)"
+    )
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="stall: also sample the GUI thread's stack in the longest stall (a sampling "
+        "thread takes the GIL too: the figure rises)",
     )
     args = parser.parse_args()
     which = args.which or ["stall", "big", "startup"]
@@ -343,7 +374,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qagen-bench-") as folder:
         home = Path(folder)
         if "stall" in which:
-            bench_stall(home, max(1, args.runs // 2), args.chunks)
+            bench_stall(home, max(1, args.runs // 2), args.chunks, sample=args.sample)
         if "big" in which:
             bench_big(home)
         if "startup" in which:

@@ -133,7 +133,9 @@ def test_generates_twelve_pairs_and_saves_them_as_question_answer_lines(
     figure(f"Window test: longest GUI-thread gap while generating 12 pairs {longest * 1000:.1f} ms")
     record_property("longest_gui_gap_ms", round(longest * 1000, 1))  # type: ignore[operator]
 
-    # The structured-output mode the server took is remembered for the endpoint.
+    # The structured-output mode the server took is remembered for the endpoint (the
+    # settings are written on a thread).
+    qtbot.waitUntil(lambda: not window.controller.run.settings_writer.writing)
     saved = load_settings()
     assert saved.response_modes == {Endpoint(url=server_process).key_id(): "json_schema"}
     progress = child(window, QProgressBar, "progressBar")

@@ -131,7 +131,7 @@ def test_pairs_are_journalled_as_they_arrive_even_before_the_table_shows_them(
         assert path is not None
         return [p.question for p in replay(read_journal(path).records, lambda ref: [])]
 
-    # The slot the run's pairsReceived signal drives; the table refreshes on a timer after.
+    # What the run's progress hands the controller; the table refreshes on a timer after.
     controller.run._pairs_received(arrived)
     assert window.model.rowCount() == 2
     assert journalled() == [

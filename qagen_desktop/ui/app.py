@@ -116,7 +116,6 @@ def wire_window(
         settings,
         commit_key=keys.commit_key,
         store_settings=lambda: window.store_view_settings(),
-        save_settings=lambda: window.save_settings(),
         show_info=dialogs.inform,
         parent=view,
     )

@@ -8,9 +8,11 @@ never touch a widget; everything they learn leaves as a signal, and every except
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -39,23 +41,87 @@ def error_message(exc: BaseException, *secrets: str | None) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+@dataclass
+class RunProgress:
+    """What a run reported since the GUI thread last took it: the chunk count once it is known,
+    the pairs and finished chunks in the order they came, the latest usage, the notices."""
+
+    chunks_total: int | None = None
+    pairs: list[QAPair] = field(default_factory=list)
+    chunks: list[tuple[ChunkOutcome, int, int]] = field(default_factory=list)
+    usage: Usage | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+class RunInbox:
+    """Where a run's thread leaves its progress for the GUI thread, one signal per batch.
+
+    Each call into Python from Qt's C++ on the GUI thread (a queued signal's slot) must take the
+    GIL from a busy run thread, which can take a switch interval each time: a signal per pair,
+    chunk and usage update made dozens of such waits per frame. The run adds to one
+    ``RunProgress``; only the first event since the last ``take`` calls ``notify``.
+    """
+
+    def __init__(self, notify: Callable[[], None]) -> None:
+        self._notify = notify
+        self._lock = threading.Lock()
+        self._progress = RunProgress()
+        self._notified = False
+
+    # The run's events (called on the run's thread), each added to the waiting progress.
+
+    def started(self, chunks_total: int) -> None:
+        with self._adding() as progress:
+            progress.chunks_total = chunks_total
+
+    def pairs_received(self, pairs: list[QAPair]) -> None:
+        with self._adding() as progress:
+            progress.pairs.extend(pairs)
+
+    def chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
+        with self._adding() as progress:
+            progress.chunks.append((outcome, done, total))
+
+    def usage_updated(self, usage: Usage) -> None:
+        with self._adding() as progress:
+            progress.usage = usage
+
+    def notice(self, message: str) -> None:
+        with self._adding() as progress:
+            progress.notices.append(message)
+
+    @contextlib.contextmanager
+    def _adding(self) -> Iterator[RunProgress]:
+        # Notified under the lock (a queued signal only posts an event): a take between the
+        # change and the notification would leave a notification with nothing to take.
+        with self._lock:
+            yield self._progress
+            if not self._notified:
+                self._notified = True
+                self._notify()
+
+    def take(self) -> RunProgress:
+        """Everything reported since the last take (on the GUI thread); the next addition
+        notifies again."""
+        with self._lock:
+            taken, self._progress = self._progress, RunProgress()
+            self._notified = False
+        return taken
+
+
 class GenerationWorker(QObject):
     """Runs one ``Generator`` over a text or sources, with the ``RunConfig`` that
     ``build_config`` returns.
 
     ``build_config`` is called here, on the worker's thread: the engine's modules (httpx among
     them, most of a second to import) load off the GUI thread, which would stall on them.
+    What the run reports waits in ``inbox`` (see ``RunInbox``).
 
-    Signals: runStarted(chunks_total), pairsReceived(list[QAPair]),
-    chunkFinished(ChunkOutcome, done, total), usageUpdated(Usage), notice(str),
-    error(str), finished(RunResult | None) -- always last; None after an error.
+    Signals: progressed() -- ``inbox`` holds news; error(str); finished(RunResult | None) --
+    always last, after the last progressed(); None after an error.
     """
 
-    runStarted = Signal(int)
-    pairsReceived = Signal(list)
-    chunkFinished = Signal(object, int, int)
-    usageUpdated = Signal(object)
-    notice = Signal(str)
+    progressed = Signal()
     error = Signal(str)
     finished = Signal(object)
 
@@ -73,6 +139,7 @@ class GenerationWorker(QObject):
         self._lock = threading.Lock()
         self._generator: Generator | None = None
         self._cancelled = False
+        self.inbox = RunInbox(self.progressed.emit)
 
     @Slot()
     def run(self) -> None:
@@ -86,7 +153,7 @@ class GenerationWorker(QObject):
             config = self._build_config()
             secrets = (config.api_key, config.judge_api_key)
             factory = self._factory or generation.Generator
-            generator = factory(config, events=_events_for(self, generation.RunEvents))
+            generator = factory(config, events=_events_for(self.inbox, generation.RunEvents))
             with self._lock:
                 self._generator = generator
                 cancelled = self._cancelled
@@ -109,26 +176,17 @@ class GenerationWorker(QObject):
             generator.cancel()
 
 
-def _events_for(worker: GenerationWorker, base: type) -> Any:
-    """A RunEvents whose methods emit the worker's signals (called on the run's thread)."""
+def _events_for(inbox: RunInbox, base: type) -> Any:
+    """A RunEvents (``base``, loaded with the engine) that passes each event to ``inbox``."""
 
-    class SignalEvents(base):
-        def started(self, chunks_total: int) -> None:
-            worker.runStarted.emit(chunks_total)
+    class InboxEvents(base):
+        started = staticmethod(inbox.started)
+        pairs_received = staticmethod(inbox.pairs_received)
+        chunk_finished = staticmethod(inbox.chunk_finished)
+        usage_updated = staticmethod(inbox.usage_updated)
+        notice = staticmethod(inbox.notice)
 
-        def pairs_received(self, pairs: list[QAPair]) -> None:
-            worker.pairsReceived.emit(list(pairs))
-
-        def chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
-            worker.chunkFinished.emit(outcome, done, total)
-
-        def usage_updated(self, usage: Usage) -> None:
-            worker.usageUpdated.emit(usage)
-
-        def notice(self, message: str) -> None:
-            worker.notice.emit(message)
-
-    return SignalEvents()
+    return InboxEvents()
 
 
 class CallWorker(QObject):

@@ -1,8 +1,8 @@
 """A generation run and a connection test, off the GUI thread, shown in the window as they go.
 
-Pairs arrive from the worker in bursts; they are journaled at once and shown at most every
-``FLUSH_INTERVAL_MS`` (one table update and one repaint per refresh), with the progress, tokens
-and failed chunks that came with them.
+What the worker reports comes in batches (one call per batch, see ``ui.worker.RunInbox``); its
+pairs are journaled at once and shown at most every ``FLUSH_INTERVAL_MS`` (one table update and
+one repaint per refresh), with the progress, tokens and failed chunks that came with them.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from qagen_desktop.ui.panes.context_pane import ContextPane
 from qagen_desktop.ui.panes.endpoint_pane import EndpointPane
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.panes.sources_pane import SourcesPane
+from qagen_desktop.ui.settings_writer import SettingsWriter
 from qagen_desktop.ui.status import BoundMessage
 from qagen_desktop.ui.theme import Tone
-from qagen_desktop.ui.worker import GenerationWorker, start_in_thread
+from qagen_desktop.ui.worker import GenerationWorker, RunInbox, start_in_thread
 
 if TYPE_CHECKING:
     from qagen_desktop.core.generation import ChunkOutcome, RunConfig, RunResult, Usage
@@ -76,9 +77,9 @@ class RunController(QObject):
         *,
         commit_key: Callable[[], str | None],
         store_settings: Callable[[], None],
-        save_settings: Callable[[], None],
         show_info: Callable[[str, str], None],
         ask_again: AskAgain | None = None,
+        settings_writer: SettingsWriter | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,10 +88,11 @@ class RunController(QObject):
         self.settings = settings
         self._commit_key = commit_key
         self._store_settings = store_settings
-        self._save_settings = save_settings
+        self.settings_writer = settings_writer or SettingsWriter(parent=self)
         self._show_info = show_info
         self._thread: QThread | None = None
         self._worker: GenerationWorker | None = None
+        self._inbox: RunInbox | None = None
         if ask_again is None:
             ask_again = ask_in_message_box(view if isinstance(view, QWidget) else None)
         self.again = GenerateAgain(document, settings, ask_again)
@@ -176,11 +178,7 @@ class RunController(QObject):
         snapshot = copy.deepcopy(self.settings)
         build = partial(self._build_run, snapshot, endpoint, key, view.pairsSpin.value())
         worker = GenerationWorker(build, sources)
-        worker.runStarted.connect(self._run_started_with)
-        worker.pairsReceived.connect(self._pairs_received)
-        worker.chunkFinished.connect(self._chunk_finished)
-        worker.usageUpdated.connect(self._usage_updated)
-        worker.notice.connect(self._notice)
+        worker.progressed.connect(self._take_progress)
         worker.error.connect(self._run_error)
         worker.finished.connect(self._run_finished)
 
@@ -201,12 +199,11 @@ class RunController(QObject):
         view.failedButton.hide()
         view.tokensLabel.setText("")
         view.progressBar.setFormat(PROGRESS_FORMAT)
-        view.progressBar.setRange(0, 1)
-        view.progressBar.setValue(0)
+        set_progress(view.progressBar, 0, 1)
         self._set_running(True)
         self._elapsed_timer.start()
         self._show_elapsed()
-        self._worker = worker
+        self._worker, self._inbox = worker, worker.inbox
         self._thread = start_in_thread(worker, self._run_thread_finished)
 
     @Slot()
@@ -224,13 +221,27 @@ class RunController(QObject):
         view.actionOpen.setEnabled(not running)
         view.generateButton.setText("Generating…" if running else "Generate")
 
-    @Slot(int)
+    @Slot()
+    def _take_progress(self) -> None:
+        """Everything the run reported since the last look, in one call from the event loop."""
+        if self._inbox is None:
+            return
+        progress = self._inbox.take()
+        if progress.chunks_total is not None:
+            self._run_started_with(progress.chunks_total)
+        if progress.pairs:
+            self._pairs_received(progress.pairs)
+        for outcome, done, total in progress.chunks:
+            self._chunk_finished(outcome, done, total)
+        if progress.usage is not None:
+            self._usage_updated(progress.usage)
+        for message in progress.notices:
+            self._notice(message)
+
     def _run_started_with(self, chunks_total: int) -> None:
         self.view.progressBar.setTextVisible(True)
-        self.view.progressBar.setRange(0, max(chunks_total, 1))
-        self.view.progressBar.setValue(0)
+        set_progress(self.view.progressBar, 0, max(chunks_total, 1))
 
-    @Slot(list)
     def _pairs_received(self, pairs: list[QAPair]) -> None:
         pairs = self.again.keep_new(pairs)
         if not pairs:
@@ -243,14 +254,12 @@ class RunController(QObject):
         self._received += len(pairs)
         self._schedule_refresh()
 
-    @Slot(object, int, int)
     def _chunk_finished(self, outcome: ChunkOutcome, done: int, total: int) -> None:
         self._progress = (done, total)
         if counts_as_failure(outcome):
             self._failed.append(outcome)
         self._schedule_refresh()
 
-    @Slot(object)
     def _usage_updated(self, usage: Usage) -> None:
         self._usage = usage
         self._schedule_refresh()
@@ -267,18 +276,13 @@ class RunController(QObject):
             self.document.append_journaled(batch)
         if self._progress is not None:
             (done, total), self._progress = self._progress, None
-            bar = self.view.progressBar
-            # QProgressBar.setValue repaints at once: set it once per refresh, not per chunk.
-            if bar.maximum() != max(total, 1):
-                bar.setRange(0, max(total, 1))
-            bar.setValue(done)
+            set_progress(self.view.progressBar, done, max(total, 1))
         if self._usage is not None:
             self.view.tokensLabel.setText(f"{self._usage.total_tokens:,} tokens")
             self._usage = None
         if len(self._failed) != self._failed_shown:
             self._show_failed_count()
 
-    @Slot(str)
     def _notice(self, message: str) -> None:
         self.view.statusBar().showMessage(message, 8000)
 
@@ -288,6 +292,7 @@ class RunController(QObject):
 
     @Slot(object)
     def _run_finished(self, result: RunResult | None) -> None:
+        self._take_progress()  # what came after the last progressed() was handled
         self.flush_pending()
         self._elapsed_timer.stop()
         self._show_elapsed()
@@ -330,7 +335,8 @@ class RunController(QObject):
         if got and not result.fatal and self._run_endpoint is not None:
             with contextlib.suppress(ConfigError):
                 self.settings.remember_response_mode(self._run_endpoint, result.response_mode)
-        self._save_settings()
+        self._store_settings()
+        self.settings_writer.save(self.settings)
 
     def _show_final_progress(self, result: RunResult) -> None:
         """The bar as the run ended: chunks finished of all, and why it stopped short if it did."""
@@ -345,8 +351,7 @@ class RunController(QObject):
         elif result.cancelled:
             bar.setFormat(f"Cancelled: {PROGRESS_FORMAT}")
         bar.setTextVisible(True)
-        bar.setRange(0, total)
-        bar.setValue(finished)
+        set_progress(bar, finished, total)
 
     @Slot()
     def _run_thread_finished(self) -> None:
@@ -388,10 +393,30 @@ class RunController(QObject):
         # Deliver what the workers sent before they stopped (the last pairs, the result).
         QCoreApplication.sendPostedEvents()
         self.flush_pending()
+        self.settings_writer.wait()  # the run's end saves the settings too
 
     @Slot()
     def test_connection(self) -> None:
         self.connection.test()
+
+
+def set_progress(bar: QProgressBar, value: int, maximum: int) -> None:
+    """Show ``value`` of ``maximum`` in ``bar`` at the window's next paint.
+
+    QProgressBar.setValue repaints at once (QWidget::repaint), and a repaint paints every widget
+    of the window that waits for an update: the table, just given new rows, then again once it
+    has laid them out. With the bar's updates off for the change, it waits for the next paint
+    like the others.
+    """
+    if bar.minimum() == 0 and bar.maximum() == maximum and bar.value() == value:
+        return
+    bar.setUpdatesEnabled(False)
+    try:
+        if bar.minimum() != 0 or bar.maximum() != maximum:
+            bar.setRange(0, maximum)
+        bar.setValue(value)
+    finally:
+        bar.setUpdatesEnabled(True)
 
 
 def counts_as_failure(outcome: ChunkOutcome) -> bool:
