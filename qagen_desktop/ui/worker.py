@@ -109,57 +109,63 @@ class RunInbox:
         return taken
 
 
-class GenerationWorker(QObject):
-    """Runs one ``Generator`` over a text or sources, with the ``RunConfig`` that
-    ``build_config`` returns.
+class EngineWorker(QObject):
+    """Builds a ``Generator`` on the worker's thread, from the ``RunConfig`` that
+    ``build_config`` returns, and hands it to ``work``; cancellable from any thread.
 
     ``build_config`` is called here, on the worker's thread: the engine's modules (httpx among
     them, most of a second to import) load off the GUI thread, which would stall on them.
-    What the run reports waits in ``inbox`` (see ``RunInbox``).
+    Subclasses say what the job is (``work``) and may give the engine its events (``events``).
 
-    Signals: progressed() -- ``inbox`` holds news; error(str); finished(RunResult | None) --
-    always last, after the last progressed(); None after an error.
+    Signals: error(str); finished(object) -- always last: what ``work`` returned, or None after
+    an error.
     """
 
-    progressed = Signal()
     error = Signal(str)
     finished = Signal(object)
 
     def __init__(
         self,
         build_config: Callable[[], RunConfig],
-        text: str | Sequence[Source],
         *,
         generator_factory: Callable[..., Generator] | None = None,
     ) -> None:
         super().__init__()
         self._build_config = build_config
-        self._text = text
         self._factory = generator_factory
         self._lock = threading.Lock()
         self._generator: Generator | None = None
         self._cancelled = False
-        self.inbox = RunInbox(self.progressed.emit)
+
+    def work(self, generator: Generator) -> Any:
+        """The job, on the worker's thread."""
+        raise NotImplementedError
+
+    def events(self, base: type) -> Any:
+        """The engine's listener (``base`` is ``RunEvents``, loaded with the engine); None for
+        the engine's own, silent one."""
+        return None
 
     @Slot()
     def run(self) -> None:
         result = None
         secrets: tuple[str | None, ...] = ()
         try:
-            # httpx and the engine load here, in the worker, on the first run: the window
+            # httpx and the engine load here, in the worker, on the first job: the window
             # shows without them.
             from qagen_desktop.core import generation
 
             config = self._build_config()
             secrets = (config.api_key, config.judge_api_key)
             factory = self._factory or generation.Generator
-            generator = factory(config, events=_events_for(self.inbox, generation.RunEvents))
+            events = self.events(generation.RunEvents)
+            generator = factory(config) if events is None else factory(config, events=events)
             with self._lock:
                 self._generator = generator
                 cancelled = self._cancelled
             if cancelled:
                 generator.cancel()
-            result = generator.run(self._text)
+            result = self.work(generator)
         except Exception as exc:
             self.error.emit(error_message(exc, *secrets))
         finally:
@@ -168,12 +174,40 @@ class GenerationWorker(QObject):
             self.finished.emit(result)
 
     def cancel(self) -> None:
-        """Ask the run to stop (from any thread); it returns what it received so far."""
+        """Ask the engine to stop (from any thread); a run returns what it received so far."""
         with self._lock:
             self._cancelled = True
             generator = self._generator
         if generator is not None:
             generator.cancel()
+
+
+class GenerationWorker(EngineWorker):
+    """Runs one ``Generator`` over a text or sources (see ``EngineWorker``). What the run
+    reports waits in ``inbox`` (see ``RunInbox``).
+
+    Signals: progressed() -- ``inbox`` holds news; error(str); finished(RunResult | None) --
+    always last, after the last progressed(); None after an error.
+    """
+
+    progressed = Signal()
+
+    def __init__(
+        self,
+        build_config: Callable[[], RunConfig],
+        text: str | Sequence[Source],
+        *,
+        generator_factory: Callable[..., Generator] | None = None,
+    ) -> None:
+        super().__init__(build_config, generator_factory=generator_factory)
+        self._text = text
+        self.inbox = RunInbox(self.progressed.emit)
+
+    def events(self, base: type) -> Any:
+        return _events_for(self.inbox, base)
+
+    def work(self, generator: Generator) -> Any:
+        return generator.run(self._text)
 
 
 def _events_for(inbox: RunInbox, base: type) -> Any:

@@ -10,7 +10,6 @@ changed by hand since is left as the person made it).
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -25,7 +24,7 @@ from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.ui.controllers.document import DocumentController
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.table.edit_commands import ReplacePairsCommand
-from qagen_desktop.ui.worker import error_message, start_in_thread
+from qagen_desktop.ui.worker import EngineWorker, start_in_thread
 
 if TYPE_CHECKING:
     from qagen_desktop.core.endpoint import Endpoint
@@ -40,16 +39,13 @@ EngineCall = Callable[[Any], Any]
 MESSAGE_MS = 10000
 
 
-class ReviewWorker(QObject):
-    """Calls one engine method (``judge_pairs`` or ``regenerate``) on a Generator built here,
-    on the worker's thread, from the ``RunConfig`` that ``build_config`` returns.
+class ReviewWorker(EngineWorker):
+    """Calls one engine method (``judge_pairs`` or ``regenerate``) on a Generator built on the
+    worker's thread (see ``EngineWorker``).
 
     Signals: error(str), finished(object) -- always last: what the call returned, or None
     after an error.
     """
-
-    error = Signal(str)
-    finished = Signal(object)
 
     def __init__(
         self,
@@ -58,45 +54,11 @@ class ReviewWorker(QObject):
         *,
         generator_factory: GeneratorFactory | None = None,
     ) -> None:
-        super().__init__()
-        self._build_config = build_config
+        super().__init__(build_config, generator_factory=generator_factory)
         self._call = call
-        self._factory = generator_factory
-        self._lock = threading.Lock()
-        self._generator: Generator | None = None
-        self._cancelled = False
 
-    @Slot()
-    def run(self) -> None:
-        result = None
-        secrets: list[str] = []
-        try:
-            from qagen_desktop.core import generation
-
-            config = self._build_config()
-            judge_key = getattr(config, "judge_api_key", None)
-            secrets = [key for key in (config.api_key, judge_key) if key]
-            generator = (self._factory or generation.Generator)(config)
-            with self._lock:
-                self._generator = generator
-                cancelled = self._cancelled
-            if cancelled:
-                generator.cancel()
-            result = self._call(generator)
-        except Exception as exc:
-            self.error.emit(error_message(exc, *secrets))
-        finally:
-            with self._lock:
-                self._generator = None
-            self.finished.emit(result)
-
-    def cancel(self) -> None:
-        """Ask the engine to stop (from any thread)."""
-        with self._lock:
-            self._cancelled = True
-            generator = self._generator
-        if generator is not None:
-            generator.cancel()
+    def work(self, generator: Generator) -> Any:
+        return self._call(generator)
 
 
 class ReviewView(Protocol):
