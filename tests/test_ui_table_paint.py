@@ -20,7 +20,8 @@ from ui_support import OFFSCREEN_NOISE
 
 from qagen_desktop.core.records import QAPair
 from qagen_desktop.ui.controllers.run import set_progress
-from qagen_desktop.ui.table.results_model import ResultsFilter, ResultsModel
+from qagen_desktop.ui.table.results_filter import ResultsFilter
+from qagen_desktop.ui.table.results_model import ResultsModel
 from qagen_desktop.ui.table.table_view import PlainTextDelegate, ResultsTable
 
 pytestmark = OFFSCREEN_NOISE
