@@ -376,6 +376,15 @@ def test_ascii_text_is_cut_into_the_same_tokens_as_by_the_general_pattern(raw: s
     assert text._joined_thousands(folded) == text._THOUSANDS.sub("", folded)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=600))
+def test_an_ascii_chunk_has_the_vocabulary_of_the_general_steps(raw: str) -> None:
+    from qagen_desktop.core.quality import text
+
+    words = text._TOKEN.findall(text._THOUSANDS.sub("", text.fold(raw)))
+    assert chunk_vocabulary(raw) == frozenset(map(text._VOCABULARY.__getitem__, words))
+
+
 def test_a_long_ascii_chunk_joins_its_thousands_and_keeps_every_word() -> None:
     from qagen_desktop.core.quality import text
 
