@@ -423,6 +423,16 @@ def test_an_ascii_question_is_normalised_as_by_the_general_steps(raw: str) -> No
     assert normalise_question(raw) == re.sub(r"\s+", " ", general).strip()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_an_ascii_answers_first_word_is_its_folded_first_word(raw: str) -> None:
+    from qagen_desktop.core.quality import nonanswers, text
+
+    folded = nonanswers._FIRST_WORD.search(text.fold(raw))
+    lowered = nonanswers._FIRST_WORD.search(raw)
+    assert (folded and folded.group()) == (lowered and lowered.group().lower())
+
+
 def test_every_listed_non_answer_is_found_after_its_lead_in_and_punctuation() -> None:
     from qagen_desktop.core.quality import nonanswers
 
