@@ -376,6 +376,15 @@ def test_ascii_text_is_cut_into_the_same_tokens_as_by_the_general_pattern(raw: s
     assert text._joined_thousands(folded) == text._THOUSANDS.sub("", folded)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=600))
+def test_an_ascii_chunk_has_the_vocabulary_of_the_general_steps(raw: str) -> None:
+    from qagen_desktop.core.quality import text
+
+    words = text._TOKEN.findall(text._THOUSANDS.sub("", text.fold(raw)))
+    assert chunk_vocabulary(raw) == frozenset(map(text._VOCABULARY.__getitem__, words))
+
+
 def test_a_long_ascii_chunk_joins_its_thousands_and_keeps_every_word() -> None:
     from qagen_desktop.core.quality import text
 
@@ -412,6 +421,16 @@ def test_an_ascii_question_is_normalised_as_by_the_general_steps(raw: str) -> No
     general = unicodedata.normalize("NFKC", raw).casefold()
     general = "".join(ch for ch in general if not unicodedata.category(ch).startswith("P"))
     assert normalise_question(raw) == re.sub(r"\s+", " ", general).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_an_ascii_answers_first_word_is_its_folded_first_word(raw: str) -> None:
+    from qagen_desktop.core.quality import nonanswers, text
+
+    folded = nonanswers._FIRST_WORD.search(text.fold(raw))
+    lowered = nonanswers._FIRST_WORD.search(raw)
+    assert (folded and folded.group()) == (lowered and lowered.group().lower())
 
 
 def test_every_listed_non_answer_is_found_after_its_lead_in_and_punctuation() -> None:

@@ -104,10 +104,13 @@ def is_non_answer(answer: str) -> bool:
     """Whether ``answer`` says that there is no answer (see the module docstring)."""
     # The first word of the folded answer is the first word of its first clause that holds one:
     # clauses end at punctuation, never inside a word.
-    first_word = _FIRST_WORD.search(fold(answer))
+    # (An ASCII answer folds to its lower case, where words are cut alike: only its first word
+    # is lowered.)
+    ascii = answer.isascii()
+    first_word = _FIRST_WORD.search(answer if ascii else fold(answer))
     if first_word is None:
         return False
-    word = first_word.group()
+    word = first_word.group().lower() if ascii else first_word.group()
     if word not in _OPENERS and word[0] not in _OPENERS:
         return False
     # Only the first clauses matter: a lead-in, then the phrase. They are folded one by one, as

@@ -10,20 +10,23 @@ with the new one's, *and* that asks with the same question words and names the s
 "When was X built?", or "What happened in 1914?" and "What happened in 1915?", are different
 questions.
 
-Candidates come from an inverted index by prefix filtering, which misses no repeat: two sets of
-``n`` and more words at similarity ``t`` share at least ``ceil(t * n)`` of them, so any
-``n - ceil(t * n) + 1`` of the new question's words include one of every repeat's. Those looked
-up are the rarest so far (the shortest lists), within the questions that ask with the same
-question words and numbers, so a question is compared with a handful of others, not all. A repeat
-in none of the rarer lists but the last holds every word but those: the last, often long, list is
-scanned by a subset test in C.
+Candidates come from an inverted index by prefix filtering, which misses no repeat. The kept
+questions are listed apart by their number of words: a question of ``m`` words and one of ``n``
+are similar only when they share at least ``need``, the least ``s`` with ``s >= t * (m + n - s)``,
+so any ``m - need + 1`` of the new question's words include one of every such repeat's. Those
+looked up are the rarest so far (the shortest lists), within the questions that ask with the
+same question words and numbers and have ``n`` words, so a question is compared with a handful
+of others, not all; where ``need`` is all of its words (two questions of four words are similar
+only when they have the same four), one list and a subset test settle it. A repeat in none of
+the rarer lists but the last holds every word but those: the last, often long, list is scanned
+by a subset test in C.
 Written here rather than taken from ``datasketch``: that pulls in NumPy and SciPy for the desktop
 bundle, and MinHash (which it offers) can miss a repeat where this cannot.
 """
 
 from __future__ import annotations
 
-import math
+from itertools import repeat
 from typing import NamedTuple
 
 from qagen_desktop.core.parsing import normalise_question
@@ -35,9 +38,8 @@ class _Entry(NamedTuple):
 
     normalised: str
     words: frozenset[str]  # the words compared (``Tokens.asking``), not question words or numbers
-    must: int  # a hash of the question words and numbers, which a repeat must share
+    must: tuple[frozenset[str], frozenset[str]]  # the question words and numbers a repeat shares
     names: frozenset[str]  # what it is listed under: its words and numbers
-    probes: int  # how many of ``names`` a look-up must try (see the module docstring)
     whole: bool  # whether ``words`` and numbers are apart (a word may be "1990", from "1990s")
 
 
@@ -56,8 +58,12 @@ class QuestionIndex:
             raise ValueError("threshold must be in (0, 1]")
         self.threshold = threshold
         self._exact: dict[str, int] = {}
-        # By ``must``, then by word or number: the numbers of the kept questions holding it.
-        self._lists: dict[int, dict[str, list[int]]] = {}
+        # By ``must`` and number of words, then by word or number: the numbers of the kept
+        # questions holding it.
+        self._lists: dict[tuple[object, int], dict[str, list[int]]] = {}
+        # By a question's number of words: the kept questions' numbers of words it may be
+        # similar to, each with how many of its names a look-up must try.
+        self._sizes: dict[int, list[tuple[int, int]]] = {}
         # Per kept question, by number: its text (None once discarded) and words.
         self._questions: list[str | None] = []
         self._words: list[frozenset[str]] = []
@@ -70,14 +76,47 @@ class QuestionIndex:
     def find(self, question: str, tokens: text.Tokens | None = None) -> str | None:
         """The kept question that ``question`` repeats, exactly or in other words; else None.
         ``tokens``: the question's ``text.tokens``, where the caller has them already."""
-        normalised, mine, must, names, probes, whole = self._entry(question, tokens)
+        normalised, mine, must, names, whole = self._entry(question, tokens)
         kept = self._exact.get(normalised)
         if kept is not None:
             return self._questions[kept]
-        lists = self._lists.get(must)
-        if lists is None or not names:
+        if not names:
             return None
-        found = [lists.get(name, _NO_QUESTIONS) for name in names]
+        count = len(mine)
+        sizes = self._sizes.get(count)
+        if sizes is None:
+            sizes = self._sizes[count] = self._similar_sizes(count)
+        for size, probes in sizes:
+            lists = self._lists.get((must, size))
+            if lists is not None:
+                repeated = self._find_in(lists, mine, names, probes, whole)
+                if repeated is not None:
+                    return repeated
+        return None
+
+    def _similar_sizes(self, count: int) -> list[tuple[int, int]]:
+        """The numbers of words a question of ``count`` words may be similar to, each with the
+        number of its names a look-up must try (see the module docstring)."""
+        found = []
+        for size in range(int(count / self.threshold) + 2):
+            # The test of ``_first_similar`` itself, so no float error makes a probe fewer.
+            shared = range(min(count, size) + 1)
+            need = next((s for s in shared if s >= self.threshold * (count + size - s)), None)
+            if need is not None:
+                found.append((size, count - need + 1))
+        return found
+
+    def _find_in(
+        self,
+        lists: dict[str, list[int]],
+        mine: frozenset[str],
+        names: frozenset[str],
+        probes: int,
+        whole: bool,
+    ) -> str | None:
+        """The first kept question of ``lists`` similar to words ``mine``, listed by ``names``,
+        trying ``probes`` of them."""
+        found = list(map(lists.get, names, repeat(_NO_QUESTIONS)))
         if probes == 1:
             last, rest = min(found, key=len), mine
         else:
@@ -114,16 +153,16 @@ class QuestionIndex:
 
     def add(self, question: str, tokens: text.Tokens | None = None) -> None:
         """Keep ``question``: later repeats of it are found. Adding it twice keeps it once."""
-        normalised, words, must, names, _, _ = self._entry(question, tokens)
+        normalised, words, must, names, _ = self._entry(question, tokens)
         if normalised in self._exact:
             return
         number = len(self._questions)
         self._questions.append(question)
         self._words.append(words)
         self._exact[normalised] = number
-        lists = self._lists.get(must)
+        lists = self._lists.get((must, len(words)))
         if lists is None:
-            lists = self._lists[must] = {}
+            lists = self._lists[must, len(words)] = {}
         for name in names:
             found = lists.get(name)
             if found is None:
@@ -148,15 +187,11 @@ class QuestionIndex:
         # through: question words select the lists (``must``) instead of being in them.
         numbers = found.numbers
         names = found.asking | numbers if numbers else found.asking
-        count = len(names)
-        # The float's error must not make a probe fewer: 0.7 * 10 is 7.000000000000001.
-        probes = count - math.ceil(self.threshold * count - 1e-9) + 1
         entry = _Entry(
             self._normalised(question),
             found.asking,
-            hash((found.interrogatives, numbers)),
+            (found.interrogatives, numbers),
             names,
-            probes,
             numbers.isdisjoint(found.asking),
         )
         self._last = (question, entry)

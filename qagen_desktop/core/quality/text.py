@@ -238,6 +238,14 @@ _new_tokens = tuple.__new__  # the named tuple's own __new__ is a Python functio
 
 def chunk_vocabulary(text: str) -> frozenset[str]:
     """Every key and number in a chunk, stop-words included: what an answer is matched against."""
+    if text.isascii():  # most chunks: folding is lower-casing, and every step runs on bytes
+        raw = text.lower().encode()
+        digits = raw.translate(_DIGITS_AS_ZERO)
+        if b"0 000" in digits or b"0,000" in digits:
+            raw = _THOUSANDS.sub("", raw.decode()).encode()
+        # Each distinct word is looked up once (a chunk repeats its words).
+        distinct = set(raw.translate(_ASCII_SPACES_BYTES).decode().split())
+        return frozenset(map(_VOCABULARY.__getitem__, distinct))
     folded = _joined_thousands(fold(text))
     words = _words(folded)
     if not folded.isascii() and _SPACELESS_RUN.search(folded):
