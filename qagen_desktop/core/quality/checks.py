@@ -115,10 +115,13 @@ def check_supported(
     are what was asked, not evidence). The share of the rest found in the chunk's ``vocabulary``
     (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a number written
     in digits) it adds must be there: a wrong figure is a wrong answer, however well the words
-    match. An answer that adds
-    nothing is left to ``check_not_echo``.
+    match. A yes or a no adds no word of its own, so then the question's words are what must be
+    found in the chunk. An answer that adds nothing else is left to ``check_not_echo``.
     """
     return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support)
+
+
+_NOTHING = text.Tokens(*(frozenset[str](),) * len(text.Tokens._fields))
 
 
 def _supported(
@@ -126,6 +129,10 @@ def _supported(
 ) -> Rejection | None:
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
     if not new:
+        if given.yes_no:
+            # A yes or a no adds no word: the question carries the claim, so it must be about
+            # the chunk ("is this a valid question?" / "yes" is about no text at all).
+            return _supported(_NOTHING, asked, vocabulary, min_support)
         return None
     if not (given.figures - asked.numbers) <= vocabulary:
         return Rejection.UNSUPPORTED

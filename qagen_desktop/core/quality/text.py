@@ -91,7 +91,7 @@ class Tokens(NamedTuple):
     for comparing questions (framing words such as "the text says" left out, and CJK characters
     one by one); ``numbers``: numbers, exactly, whether written in digits or words; ``figures``:
     those written in digits; ``interrogatives``: the question words; ``yes_no``: yes/no words
-    (answers to yes/no questions need no support from the text).
+    (such an answer adds no word: its question must then be about the text).
     """
 
     content: frozenset[str]

@@ -1,0 +1,50 @@
+"""A yes or a no adds no word of its own, so the question carries the claim: it must be about
+the chunk. A weak base model writes "is this a valid question?" / "yes" for any text."""
+
+from __future__ import annotations
+
+import pytest
+
+from qagen_desktop.core.chunking import Chunk
+from qagen_desktop.core.quality import PairChecker, QuestionIndex, Rejection, check_supported
+from qagen_desktop.core.quality.text import chunk_vocabulary
+from qagen_desktop.core.records import QAPair
+
+LICENCE = (
+    "In 1995, Guido continued his work on Python at the Corporation for National Research "
+    "Initiatives (CNRI) in Reston, Virginia, where he released several versions of the software. "
+    "All Python releases are Open Source. Historically, most, but not all, Python releases have "
+    "also been GPL-compatible."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("is this a valid question?", "yes"),
+        ("Does the following article contain any more than one article", "No"),
+        ("is a 18th century Dutch painter known as the 'king of the Dutch brush'", "yes"),
+        ("Is the sky green on Tuesdays?", "No."),
+    ],
+)
+def test_a_yes_or_no_to_a_question_from_outside_the_text_is_unsupported(
+    question: str, answer: str
+) -> None:
+    assert check_supported(question, answer, chunk_vocabulary(LICENCE)) is Rejection.UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "text"),
+    [
+        ("Are all Python releases Open Source?", "Yes.", LICENCE),
+        ("Did Guido continue his work on Python at CNRI?", "Yes", LICENCE),
+        ("Have all Python releases been GPL-compatible?", "No, not all of them.", LICENCE),
+        ("Was the software released in Reston, Virginia?", "yes", LICENCE),
+    ],
+)
+def test_a_yes_or_no_to_a_question_about_the_text_is_kept(
+    question: str, answer: str, text: str
+) -> None:
+    assert check_supported(question, answer, chunk_vocabulary(text)) is None
+    checker = PairChecker(QuestionIndex())
+    assert checker.check(QAPair(question, answer), Chunk(0, 0, text)) is None
