@@ -46,6 +46,9 @@ from ui_support import StallMeter
 
 url, chunks, pairs_per_chunk = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 sample = sys.argv[5] == "sample"
+# As the qagen-desktop command starts (launcher.main): the log and its handlers first.
+from qagen_desktop.core.logging_setup import configure_logging
+configure_logging()
 app = make_application(sys.argv[:1])
 window = MainWindow()
 window.show()

@@ -143,6 +143,7 @@ def wire_window(
         recovery=recovery,
         review=review,
     )
+    view.firstShown.connect(collect_from_now_on)
     document.dialog_folder = window.dialog_folder
     return window
 
@@ -156,17 +157,24 @@ def run(argv: list[str]) -> int:
     try:
         window = MainView()
         wire_window(window)  # The controllers are the window's children: they live as long as it.
-        window.firstShown.connect(collect_from_now_on)
         window.show()
         return app.exec()
     finally:
         gc.enable()
 
 
+_start_up_set_aside = False
+
+
 def collect_from_now_on() -> None:
-    """Start collecting garbage again (the launcher pauses it for the start-up), with what the
-    start-up made set aside (``gc.freeze``): it lives as long as the app, so later collections,
-    each a pause of the GUI thread, need not walk it again."""
-    if not gc.isenabled():
+    """After the first window's first paint: set what the start-up made aside (``gc.freeze``)
+    and collect garbage again (the launcher pauses the collector for the start-up).
+
+    What the start-up made (Qt's classes and enums, the widgets, the modules) lives as long as
+    the app. Left in the collector's care, each full collection walks all of it again: 50 ms
+    with the GIL held, a stall of the window even when it runs on the generation thread."""
+    global _start_up_set_aside
+    if not _start_up_set_aside:
+        _start_up_set_aside = True
         gc.freeze()
-        gc.enable()
+    gc.enable()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import ssl
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -48,7 +49,7 @@ def new_async_client(
         transport=transport,
         headers={"user-agent": USER_AGENT},
         trust_env=_use_environment(endpoint, transport),
-        verify=_tls_context(),
+        verify=_verify(endpoint, transport),
     )
 
 
@@ -63,7 +64,7 @@ def new_sync_client(
         transport=transport,
         headers={"user-agent": USER_AGENT},
         trust_env=_use_environment(endpoint, transport),
-        verify=_tls_context(),
+        verify=_verify(endpoint, transport),
     )
 
 
@@ -72,6 +73,19 @@ def _tls_context() -> ssl.SSLContext:
     """httpx's default certificate checks, built once: loading the CA bundle takes a noticeable
     fraction of a second, and every run and every "Test connection" makes a new client."""
     return httpx.create_ssl_context()
+
+
+def _verify(endpoint: Endpoint | None, transport: object) -> ssl.SSLContext | bool:
+    """The certificate checks, where a connection can use TLS. Plain http to this machine never
+    does (no proxy either: ``_use_environment``), and loading the CA bundle holds the GIL for
+    some 50 ms: a stall of the window at the start of every run against a local server."""
+    if endpoint is not None and not _use_environment(endpoint, transport):
+        try:
+            if urlsplit(endpoint.chat_url()).scheme == "http":
+                return False
+        except ConfigError:
+            pass
+    return _tls_context()
 
 
 def _use_environment(endpoint: Endpoint | None, transport: object) -> bool:

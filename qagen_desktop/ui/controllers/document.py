@@ -149,6 +149,11 @@ class DocumentController(QObject):
     def journal(self, journal: Journal) -> None:
         self._journal = journal
 
+    def prepare_journal(self) -> None:
+        """Make the journal now, while the window waits for input (just after its first paint):
+        made at a run's first pair, its module's import (hashing, JSON) stalled the window."""
+        _ = self.journal
+
     # Edits --------------------------------------------------------------------------------------
 
     def _edit_cell(self, row: int, column: int, text: str) -> None:

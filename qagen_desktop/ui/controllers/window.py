@@ -81,6 +81,7 @@ class WindowController(QObject):
         # The keyring (and its backends) load once the window is on screen, on a worker thread
         # (keys.py): start-up stays quick. Connected first: before recovery's questions.
         view.firstShown.connect(keys.load_key)
+        view.firstShown.connect(document.prepare_journal)
         self._connect()
         self._connect_review()
         self._update_title()
