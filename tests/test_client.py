@@ -637,3 +637,19 @@ def test_a_400_overflow_carries_the_servers_numbers() -> None:
     assert caught.value.kind == "too_long"
     assert caught.value.overflow is not None
     assert caught.value.overflow.context_tokens == 8192
+
+
+def test_plain_http_to_this_machine_loads_no_certificates() -> None:
+    # Loading the CA bundle holds the GIL for tens of milliseconds: a stall of the window at
+    # the start of each run against a local server, which never speaks TLS.
+    from qagen_desktop.core.client import transport
+
+    transport._tls_context.cache_clear()
+    local = Endpoint(url="http://127.0.0.1:8080/v1", model="m")
+    hosted = Endpoint(url="https://api.example.com/v1", model="m")
+    transport.new_async_client(10, 1, endpoint=local)
+    transport.new_sync_client(local, 10)
+    assert transport._tls_context.cache_info().misses == 0
+    transport.new_async_client(10, 1, endpoint=hosted)
+    transport.new_sync_client(hosted, 10)
+    assert transport._tls_context.cache_info().misses == 1
