@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 _ICON_SVG = "qagen-desktop.svg"
 _ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-GIL_SWITCH_INTERVAL = 0.001  # seconds; see make_application
+GIL_SWITCH_INTERVAL = 0.0002  # seconds; see make_application
 
 
 def app_icon() -> QIcon:
@@ -58,10 +58,11 @@ def make_application(argv: list[str]) -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv)
-    # Each Qt call into Python (a paint, a slot) takes the GIL from the generation worker; with
-    # Python's default 5 ms switch interval those waits add up to visible stalls while a fast
-    # server streams replies. 1 ms keeps the window smooth (benchmarks/bench_gui.py: median
-    # longest stall 80 ms -> 56 ms) at no measurable cost to the run.
+    # Each Qt call into Python (a paint of a cell, a slot) takes the GIL back from a busy
+    # generation worker, waiting up to the switch interval each time; a repaint of the table
+    # makes dozens. Python's default 5 ms made visible stalls while a fast server streams;
+    # 0.2 ms keeps the longest under a frame (benchmarks/bench_gui.py stall, 200 pairs: median
+    # 20-21 ms at 1 ms, 14-15 ms at 0.2 ms) with the run's speed unchanged.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
