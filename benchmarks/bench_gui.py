@@ -195,13 +195,14 @@ from qagen_desktop import launcher
 import qagen_desktop.ui.app as ui_app  # loads no Qt: launcher.main does, in its order
 wire_window = ui_app.wire_window
 def wire_and_watch(view, **kwargs):
-    controller = wire_window(view, **kwargs)
     def shown():
         print("shown", flush=True)
         from PySide6.QtWidgets import QApplication
         QApplication.quit()
+    # Connected first: the window's own work after its first paint (the keyring read, the
+    # recovery check) comes after this slot, as it comes after the paint.
     view.firstShown.connect(shown)
-    return controller
+    return wire_window(view, **kwargs)
 ui_app.wire_window = wire_and_watch
 sys.exit(launcher.main([]))
 """
