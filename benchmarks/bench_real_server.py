@@ -6,8 +6,9 @@ starts it), recording every request the app sends. Then sends those same request
 plain httpx client with the same parallelism: a chunk's requests one after another, as the app
 must send them (a re-ask waits for the reply it follows), the chunks side by side. That client
 does nothing but read, the limit the app's tokens per second are measured against. Then once
-more with no order at all, what the server gives when no request waits on another. Prints the
-figures; not a test.
+more with no order at all, what the server gives when no request waits on another. Each client
+has a llama-server started afresh (a cold prompt cache: a replay would otherwise be served from
+the cache of the app's run). Prints the figures; not a test.
 
     python benchmarks/bench_real_server.py [--pairs 9] [--concurrency 4] [--chars 9000] [--rounds 2]
 """
@@ -158,8 +159,35 @@ class Round:
     free: tuple[int, float]
 
 
-def one_round(url: str, args: argparse.Namespace) -> Round:
+class Servers:
+    """Where each client's requests go: ``QAGEN_LLAMA_URL`` when set (one server throughout,
+    whose prompt cache then favours the replays: they ask what the app's run just asked), else
+    a llama-server started afresh for each client, so that each begins with a cold cache."""
+
+    def __init__(self) -> None:
+        self.url = os.environ.get(real_server.URL_ENV) or ""
+        self._server: real_server.LlamaServer | None = None
+
+    @property
+    def fresh(self) -> bool:
+        return not os.environ.get(real_server.URL_ENV)
+
+    def next(self) -> str:
+        if self.fresh:
+            self.stop()
+            self._server = real_server.start_server(ctx_size=real_server.CI_CTX_SIZE, parallel=4)
+            self.url = self._server.url
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def one_round(servers: Servers, args: argparse.Namespace) -> Round:
     transport = RecordingTransport()
+    url = servers.next()
     config = RunConfig(
         endpoint=Endpoint(url=url, model=MODEL),
         total_pairs=args.pairs,
@@ -170,12 +198,13 @@ def one_round(url: str, args: argparse.Namespace) -> Round:
     cpu = time.process_time()
     result = Generator(config, transport=transport).run(licence_text(args.chars))
     cpu = time.process_time() - cpu
-    chat_url = url.rstrip("/") + "/chat/completions"
     parallel = max(1, transport.peak)
     # The same requests as the app's run had them: chunk by chunk in order (the limit of this
     # run's shape), then all side by side (what the server gives at that parallelism).
     groups = chains(transport.bodies)
+    chat_url = servers.next().rstrip("/") + "/chat/completions"
     plain = asyncio.run(plain_client(chat_url, groups, parallel))
+    chat_url = servers.next().rstrip("/") + "/chat/completions"
     free = asyncio.run(plain_client(chat_url, [[body] for body in transport.bodies], parallel))
     return Round(
         elapsed=result.elapsed,
@@ -248,20 +277,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    server = None
-    url = os.environ.get(real_server.URL_ENV)
-    if not url:
-        try:
-            server = real_server.start_server(ctx_size=real_server.CI_CTX_SIZE, parallel=4)
-        except real_server.Unavailable as exc:
-            print(f"bench_real_server: {exc}", file=sys.stderr)
-            return 1
-        url = server.url
+    servers = Servers()
     try:
-        rounds = [one_round(url, args) for _ in range(max(1, args.rounds))]
+        rounds = [one_round(servers, args) for _ in range(max(1, args.rounds))]
+    except real_server.Unavailable as exc:
+        print(f"bench_real_server: {exc}", file=sys.stderr)
+        return 1
     finally:
-        if server is not None:
-            server.stop()
+        servers.stop()
+    url = "a fresh llama-server for each client" if servers.fresh else servers.url
     report(rounds, args, url)
     return 0
 
