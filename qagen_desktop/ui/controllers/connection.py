@@ -91,41 +91,31 @@ class ConnectionTester(QObject):
 
     @Slot()
     def test(self) -> None:
-        begun = self._begin()
-        if begun is None:
-            return
-        endpoint, key, timeout, handle = begun
-
-        def check() -> Any:
-            # httpx loads here, on the worker thread, on the first test: not at start-up.
-            from qagen_desktop.core.client import check_connection
-            from qagen_desktop.ui.cancellable_transport import CancellableTransport
-
-            transport = CancellableTransport(endpoint.chat_url())
-            handle.attach(transport.cancel)
-            return check_connection(endpoint, key, timeout=timeout, transport=transport)
-
-        self._start(check, key, handle, self._test_verdict)
-        self.pane.set_testing(True)
+        self._request(_check_connection, self._test_verdict, "Testing…")
 
     @Slot()
     def list_models(self) -> None:
         """Ask the server for its models (``/v1/models``) and offer them in the model field."""
+        self._request(_list_models, self._models_listed, "Listing models…")
+
+    def _request(self, ask: _Ask, on_success: Callable[[Any], None], note: str) -> None:
+        """``ask`` the configured endpoint on a worker thread, through a transport that a
+        close of the window can cut."""
         begun = self._begin()
         if begun is None:
             return
         endpoint, key, timeout, handle = begun
 
-        def fetch() -> Any:
-            from qagen_desktop.core.models import list_models
+        def call() -> Any:
+            # httpx loads here, on the worker thread, on the first request: not at start-up.
             from qagen_desktop.ui.cancellable_transport import CancellableTransport
 
             transport = CancellableTransport(endpoint.chat_url())
             handle.attach(transport.cancel)
-            return list_models(endpoint, key, timeout=timeout, transport=transport)
+            return ask(endpoint, key, timeout, transport)
 
-        self._start(fetch, key, handle, self._models_listed)
-        self.pane.set_testing(True, "Listing models…")
+        self._start(call, key, handle, on_success)
+        self.pane.set_testing(True, note)
 
     def _start(
         self,
@@ -176,3 +166,18 @@ class ConnectionTester(QObject):
         self._test_worker = None
         self._test_cancel = None
         self.pane.set_testing(False)
+
+
+_Ask = Callable[[Endpoint, "str | None", float, Any], Any]
+
+
+def _check_connection(endpoint: Endpoint, key: str | None, timeout: float, transport: Any) -> Any:
+    from qagen_desktop.core.client import check_connection
+
+    return check_connection(endpoint, key, timeout=timeout, transport=transport)
+
+
+def _list_models(endpoint: Endpoint, key: str | None, timeout: float, transport: Any) -> Any:
+    from qagen_desktop.core.models import list_models
+
+    return list_models(endpoint, key, timeout=timeout, transport=transport)
