@@ -9,13 +9,12 @@ chunk does not support, and last a question that rewords one already kept.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from enum import StrEnum
 from typing import Protocol
 
 from qagen_desktop.core.quality import text
-from qagen_desktop.core.quality.junk import is_askable, is_debris
+from qagen_desktop.core.quality.junk import LETTER_OR_DIGIT, is_askable, is_debris
 from qagen_desktop.core.quality.nonanswers import is_non_answer
 from qagen_desktop.core.quality.question_index import QuestionIndex
 from qagen_desktop.core.records import QAPair
@@ -24,8 +23,6 @@ from qagen_desktop.core.records import QAPair
 # check_supported). At 0.5 every paraphrase in tests/test_quality_checks.py passes, and an
 # answer that brings in more new words than it takes from the text does not.
 MIN_SUPPORT = 0.5
-
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what ``str.isalnum`` is true of
 
 
 class Rejection(StrEnum):
@@ -71,7 +68,7 @@ class HasText(Protocol):
 def check_answer_given(answer: str) -> Rejection | None:
     """EMPTY when the answer holds no letter or digit; NON_ANSWER for "N/A", "I don't know",
     "The text does not say" and the like (``nonanswers``)."""
-    if _LETTER_OR_DIGIT.search(answer) is None:
+    if LETTER_OR_DIGIT.search(answer) is None:
         return Rejection.EMPTY
     if is_non_answer(answer):
         return Rejection.NON_ANSWER

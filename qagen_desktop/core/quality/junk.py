@@ -41,7 +41,7 @@ _JSON_TAIL_FIRST = re.compile(r"""\s*(?:["'][\s,]*[}\]]|[}\]]\s*[,}\]]|["']\s*[:
 _JSON_HEAD_LAST = re.compile(r"""(?:[{\[,:]\s*["']|[{\[]|["']\s*:)\s*\Z""")
 _LAST = 8  # characters: enough for the head of a JSON object or string, with spaces
 _TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what ``str.isalnum`` is true of
 # Every kind of debris holds one of these; most answers hold none, and are settled by one search.
 _SYNTAX_CHARACTER = re.compile(r"""[<\[\]{}"']""")
 # An ASCII question's letters, by deleting the rest of its bytes (in C).
@@ -85,5 +85,5 @@ def is_debris(text: str) -> bool:
     if ("{" in text or "}" in text) and text.count("{") != text.count("}"):
         return True
     if "<" in text and _TAG.search(text):
-        return _LETTER_OR_DIGIT.search(_TAG.sub(" ", text)) is None
+        return LETTER_OR_DIGIT.search(_TAG.sub(" ", text)) is None
     return False
