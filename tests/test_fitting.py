@@ -237,6 +237,58 @@ def test_a_chunk_longer_than_the_context_is_split_and_its_pairs_still_come() -> 
         assert pair.chunk is not None
 
 
+# Every other section is one the model makes nothing of.
+BARREN = "hollow"
+PATCHY_TEXT = "\n\n".join(
+    f"Section {n} says that "
+    + " ".join(BARREN if n % 2 else WORDS[(n + i) % len(WORDS)] for i in range(30))
+    + "."
+    for n in range(40)
+)
+
+
+class BarrenLlama(LlamaLike):
+    """``LlamaLike`` whose model answers any text holding the barren word with broken JSON."""
+
+    def __init__(self, n_ctx: int) -> None:
+        super().__init__(n_ctx)
+        self.barren = 0
+
+    def _refuse_long(self, n: int, body: dict[str, Any]) -> Reply | None:
+        refused = super()._refuse_long(n, body)
+        if refused is not None or BARREN not in body["messages"][-1]["content"]:
+            return refused
+        with self._count_lock:
+            self.barren += 1
+        return Reply(kind="broken_json")
+
+
+def run_patchy(server: FakeLLMServer, **config: Any) -> RunResult:
+    endpoint = Endpoint(url=server.url, model="m")
+    return Generator(RunConfig(endpoint=endpoint, chunk_chars=3000, **config)).run(PATCHY_TEXT)
+
+
+def test_what_one_piece_of_a_split_chunk_cannot_give_the_other_pieces_do() -> None:
+    with BarrenLlama(n_ctx=300) as server:
+        result = run_patchy(server, total_pairs=6, max_retries=1)
+    assert server.overflows > 0 and server.barren > 0
+    assert len(result.pairs) == 6
+    assert all(outcome.ok for outcome in result.outcomes), result.outcomes
+    assert all(BARREN not in pair.source for pair in result.pairs)
+
+
+def test_a_split_chunk_its_pieces_cannot_serve_says_how_far_it_got() -> None:
+    with BarrenLlama(n_ctx=300) as server:
+        result = run_patchy(server, total_pairs=60, max_retries=0)
+    failed = [o for o in result.outcomes if not o.ok]
+    assert failed and len(result.pairs) < 60
+    for outcome in failed:
+        said = f"Got {outcome.received} of {outcome.requested} pairs from "
+        assert outcome.error is not None and outcome.error.startswith(said), outcome.error
+        after = f" pieces after {outcome.requests} requests: the model's replies could not be"
+        assert after in outcome.error
+
+
 def test_a_chunk_that_cannot_be_cut_fails_with_the_servers_words() -> None:
     with LlamaLike(n_ctx=20) as server:
         result = run(server, total_pairs=2)

@@ -70,6 +70,21 @@ def fit_chunk_chars(
     return int(max(MIN_CHUNK_CHARS, min(AUTO_CHUNK_CAP, chars)))
 
 
+def fit_piece(
+    context_tokens: int, config: RunConfig, text_chars: int, need: int
+) -> tuple[int, int]:
+    """How to cut ``text_chars`` of text, owing ``need`` pairs, into pieces whose requests fit
+    in ``context_tokens``: the longest piece, and the most pairs a piece is asked for. One pair a
+    piece where the text makes pieces enough, so each piece gets the most text it can."""
+    most = 1
+    while True:
+        chars = int((context_tokens - request_tokens(config, 0, most)) * CHARS_PER_TOKEN)
+        pieces = math.ceil(text_chars / max(chars, MIN_CHUNK_CHARS))
+        if chars <= MIN_CHUNK_CHARS or math.ceil(need / pieces) <= most:
+            return max(chars, MIN_CHUNK_CHARS), most
+        most += 1
+
+
 @dataclass(frozen=True)
 class Fit:
     """How a run's requests fit the server: the chunk size, fields every request carries for

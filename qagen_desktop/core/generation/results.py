@@ -20,6 +20,7 @@ class ChunkOutcome:
     received: int = 0
     error: str | None = None
     error_kind: ErrorKind | None = None
+    reason: str = ""  # why it fell short of its pairs, without the count
     requests: int = 0
     judge_retries: int = 0  # judge requests sent again (a failure, an unreadable reply)
     unjudged: int = 0  # pairs kept without a score: the judge could not rate them

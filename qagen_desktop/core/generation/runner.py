@@ -27,7 +27,7 @@ from qagen_desktop.core.generation.config import RunConfig
 from qagen_desktop.core.generation.events import GuardedEvents, RunEvents
 from qagen_desktop.core.generation.fitting import (
     Fit,
-    fit_chunk_chars,
+    fit_piece,
     fit_run,
     probe,
     split_chunk,
@@ -267,6 +267,7 @@ class _Run(JudgeSteps):
         if reason_kind in _SERVER_KINDS:
             outcome.fail(reason, reason_kind)
             return
+        outcome.reason = reason
         outcome.fail(
             f"Got {outcome.received} of {outcome.requested} pairs after {outcome.requests} "
             f"requests: {reason}.",
@@ -274,13 +275,14 @@ class _Run(JudgeSteps):
         )
 
     async def _fill_split(self, chunk: Chunk, outcome: ChunkOutcome, exc: ChatError) -> bool:
-        """A chunk the server refused as longer than its context, cut in two and each half
-        asked for its share of the pairs still owed (halves again where still too long). False
-        when the chunk is too short to cut: then the refusal is the chunk's failure."""
+        """A chunk the server refused as longer than its context, cut into pieces that fit
+        (halves, where the server did not say its context), each asked for its share of the
+        pairs still owed. False when the chunk is too short to cut: then the refusal is the
+        chunk's failure."""
         need = outcome.requested - outcome.received
         window = exc.overflow.context_tokens if exc.overflow is not None else None
-        fits = fit_chunk_chars(window, self.config, len(chunk.text), need) if window else None
-        pieces = split_chunk(chunk, need, fits)
+        fits, most = fit_piece(window, self.config, len(chunk.text), need) if window else (0, 0)
+        pieces = split_chunk(chunk, need, fits or None)
         if not pieces:
             return False
         if chunk.index not in self.split_chunks:  # said once per chunk, not per halving
@@ -291,17 +293,41 @@ class _Run(JudgeSteps):
                 f"Chunk {chunk.index + 1} was longer than the server's context{size}: "
                 f"split in {count}."
             )
-        for piece, share in pieces:
-            if share == 0:
-                continue  # fewer pairs owed than pieces: the others are not asked
+        await self._fill_pieces(chunk, outcome, pieces, most or max(s for _, s in pieces))
+        return True
+
+    async def _fill_pieces(
+        self, chunk: Chunk, outcome: ChunkOutcome, pieces: list[tuple[Chunk, int]], most: int
+    ) -> None:
+        """Each piece asked for its share, in text order; what a piece could not give is asked
+        of the pieces that owed none, up to ``most`` pairs each, so one piece of text the model
+        makes nothing of does not cost its chunk those pairs."""
+        owed = [(piece, share) for piece, share in pieces if share > 0]
+        spare = [piece for piece, share in pieces if share == 0]
+        short = 0
+        failed: ChunkOutcome | None = None
+        while owed or (short and spare):
+            piece, share = owed.pop(0) if owed else (spare.pop(0), min(short, most))
             part = ChunkOutcome(chunk.index, share)
             await self._fill_chunk(piece, part)
             outcome.received += part.received
             outcome.requests += part.requests
             outcome.judge_retries += part.judge_retries
-            if part.error is not None and part.error_kind is not None:
-                outcome.fail(part.error, part.error_kind)
-        return True
+            short = outcome.requested - outcome.received - sum(s for _, s in owed)
+            if part.error is not None:
+                failed = part
+        if failed is None or failed.error is None or failed.error_kind is None:
+            return
+        if outcome.received >= outcome.requested:
+            return
+        if failed.error_kind in _SERVER_KINDS or not failed.reason:
+            outcome.fail(failed.error, failed.error_kind)
+            return
+        outcome.fail(
+            f"Got {outcome.received} of {outcome.requested} pairs from {len(pieces)} pieces "
+            f"after {outcome.requests} requests: {failed.reason}.",
+            failed.error_kind,
+        )
 
     def _count_connect_failure(self, exc: ChatError, failures: int, budget: int) -> None:
         """Nothing answering is the server's state, not this chunk's: the run gets one budget
