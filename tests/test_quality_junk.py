@@ -51,6 +51,37 @@ def test_a_short_real_question_in_any_script_is_askable(question: str) -> None:
     assert check_question_askable(question) is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "it is a question. (the answer)",
+        "The observatory was founded in 1998.",
+        "Its first director came from Paris",
+        "question 1 about light",
+    ],
+)
+def test_an_english_statement_is_not_a_question(question: str) -> None:
+    assert check_question_askable(question) is Rejection.NOT_A_QUESTION
+    pair = QAPair(question, "It is not a question about light.", source=FACTS)
+    assert PairChecker().check(pair) is Rejection.NOT_A_QUESTION
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Name the city the first director came from.",
+        "Explain why the dome holds a mirror",
+        "Is the mirror 2 metres wide",
+        "In what year was the observatory founded.",
+        "True or false: the ridge is 42 km from the coast.",
+        "Give the distance from the coast, in km",
+        "La coupole abrite un miroir de combien de mètres",  # not ASCII: not judged
+    ],
+)
+def test_a_request_or_a_question_without_a_question_mark_still_asks(question: str) -> None:
+    assert check_question_askable(question) is None
+
+
 @pytest.mark.parametrize("answer", [":{", '":{"', "...", "—", "{", "}", "[]", '"'])
 def test_an_answer_without_a_letter_or_digit_is_empty(answer: str) -> None:
     assert check_answer_given(answer) is Rejection.EMPTY

@@ -14,7 +14,12 @@ from enum import StrEnum
 from typing import Protocol
 
 from qagen_desktop.core.quality import text
-from qagen_desktop.core.quality.junk import LETTER_OR_DIGIT, is_askable, is_debris
+from qagen_desktop.core.quality.junk import (
+    LETTER_OR_DIGIT,
+    asks_something,
+    is_askable,
+    is_debris,
+)
 from qagen_desktop.core.quality.nonanswers import is_non_answer
 from qagen_desktop.core.quality.question_index import QuestionIndex
 from qagen_desktop.core.records import QAPair
@@ -50,7 +55,7 @@ _LABELS = {
     Rejection.EMPTY: "the answer is empty (no letter or digit)",
     Rejection.NON_ANSWER: "the answer says there is no answer",
     Rejection.DEBRIS: "the pair is left-over JSON or markup, not words",
-    Rejection.NOT_A_QUESTION: "the question has too few words to ask anything",
+    Rejection.NOT_A_QUESTION: "the question asks nothing (too few words, or a statement)",
     Rejection.ECHO: "the answer repeats the question",
     Rejection.UNSUPPORTED: "the answer is not in the source text",
     Rejection.LOW_SCORE: "the judge scored it under the minimum",
@@ -84,8 +89,10 @@ def check_no_debris(question: str, answer: str) -> Rejection | None:
 
 def check_question_askable(question: str) -> Rejection | None:
     """NOT_A_QUESTION when the question holds too few words to ask anything: "1", "Q1", "???",
-    "foo.com" (``junk.is_askable``; letters are counted, so a short CJK question passes)."""
-    return None if is_askable(question) else Rejection.NOT_A_QUESTION
+    "foo.com" (``junk.is_askable``; letters are counted, so a short CJK question passes), or is
+    an English statement: "It is a question." (no "?", question word or request)."""
+    asks = is_askable(question) and asks_something(question)
+    return None if asks else Rejection.NOT_A_QUESTION
 
 
 def check_not_echo(question: str, answer: str) -> Rejection | None:
@@ -174,6 +181,8 @@ class PairChecker:
         rejection = _echo(pair.question, pair.answer, asked, given)
         if rejection is not None:
             return rejection
+        if not asks_something(pair.question):
+            return Rejection.NOT_A_QUESTION
         source = chunk.text if chunk is not None else pair.source
         if source:
             vocabulary = self._vocabulary(source)

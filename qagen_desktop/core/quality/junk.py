@@ -5,7 +5,10 @@ A question a person could ask holds words: in a script written with spaces, at l
 ``MIN_QUESTION_WORDS`` of them and ``MIN_QUESTION_LETTERS`` letters ("Who won?" passes; "1", "Q1",
 "???" and "foo.com" do not); in Chinese, Japanese or Thai, where words are not spaced, at least
 ``MIN_SPACELESS_LETTERS`` characters ("長城多長？" passes). Letters are counted, not characters,
-so digits and punctuation do not make a question.
+so digits and punctuation do not make a question. A question in plain ASCII (English and the
+like) must also ask: hold a "?", a question word, a request ("Explain ...", "Name ..."), or open
+as a yes/no question ("Is it free"). "It is a question. (the answer)" is a statement, and a weak
+model's statements come with answers that merely deny them.
 
 Debris is what is left of the reply's own syntax: its keys (``"question":``, ``"answer":``), a
 model's special tokens (``</s>``, ``<|im_end|>``, ``<end_of_turn>``, ``[INST]``), a JSON fragment
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from qagen_desktop.core.quality import stopwords
 from qagen_desktop.core.quality.text import SPACELESS_LETTER
 
 MIN_QUESTION_WORDS = 2
@@ -44,12 +48,15 @@ _TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")  # what ``str.isalnum`` is true of
 # Every kind of debris holds one of these; most answers hold none, and are settled by one search.
 _SYNTAX_CHARACTER = re.compile(r"""[<\[\]{}"']""")
+_ASKING = stopwords.INTERROGATIVES | stopwords.ASKING_VERBS
+_ASCII_WORD = re.compile(r"[a-z]+")
 # An ASCII question's letters, by deleting the rest of its bytes (in C).
 _ASCII_NOT_LETTERS = bytes(i for i in range(128) if not chr(i).isalpha())
 
 
 def is_askable(question: str) -> bool:
-    """Whether ``question`` holds enough words to ask something (see the module docstring)."""
+    """Whether ``question`` holds enough words to ask something (see the module docstring;
+    ``asks_something`` tells a statement)."""
     if question.isascii():
         letters = question.encode().translate(None, _ASCII_NOT_LETTERS).decode()
     else:
@@ -72,6 +79,15 @@ def is_askable(question: str) -> bool:
             return False
         words, at = words + 1, later.end()
     return True
+
+
+def asks_something(question: str) -> bool:
+    """Whether ``question`` asks rather than states (see the module docstring); a question
+    with any character outside ASCII is taken as asking."""
+    if "?" in question or not question.isascii():
+        return True
+    words = _ASCII_WORD.findall(question.lower())
+    return bool(words) and (words[0] in stopwords.QUESTION_OPENERS or not _ASKING.isdisjoint(words))
 
 
 def is_debris(text: str) -> bool:

@@ -74,6 +74,23 @@ INTERROGATIVES: frozenset[str] = _words(
 # Spelling variants an interrogative folds to (accents are folded before this is used).
 INTERROGATIVE_ALIASES: dict[str, str] = {"which": "what", "whom": "who"}
 
+# Requests that ask without a question mark ("Name the three ...", "Explain why ..."), and the
+# words that open a yes/no question without one ("Is the licence free"): an English question
+# with none of these, no question word and no "?" is a statement.
+ASKING_VERBS: frozenset[str] = _words(
+    """
+    explain describe name list define give state summarize summarise identify compare contrast
+    outline tell provide discuss mention specify calculate find show write translate classify
+    complete choose select determine evaluate analyse analyze illustrate clarify elaborate
+    distinguish enumerate estimate predict recommend suggest justify prove solve convert rewrite
+    paraphrase interpret assess examine infer whether
+    """
+)
+QUESTION_OPENERS: frozenset[str] = _words(
+    "is are was were am do does did can could will would shall should may might must has have "
+    "had true"
+)
+
 # Words that frame a question about a text without adding to it: "What does the text say about
 # X?" asks about X.
 QUESTION_FRAMING: frozenset[str] = _words(
