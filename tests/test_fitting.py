@@ -270,11 +270,22 @@ def run_patchy(server: FakeLLMServer, **config: Any) -> RunResult:
 
 def test_what_one_piece_of_a_split_chunk_cannot_give_the_other_pieces_do() -> None:
     with BarrenLlama(n_ctx=300) as server:
-        result = run_patchy(server, total_pairs=6, max_retries=1)
+        result = run_patchy(server, total_pairs=6, max_retries=3)
     assert server.overflows > 0 and server.barren > 0
     assert len(result.pairs) == 6
     assert all(outcome.ok for outcome in result.outcomes), result.outcomes
     assert all(BARREN not in pair.source for pair in result.pairs)
+
+
+def test_the_pieces_of_a_split_chunk_share_its_budget() -> None:
+    retries = 2
+    with BarrenLlama(n_ctx=300) as server:
+        result = run_patchy(server, total_pairs=60, max_retries=retries)
+    assert len(result.pairs) < 60  # half the text is barren: the budget runs out
+    for outcome in result.outcomes:
+        # The request refused as too long, then a first request and the retries for each
+        # piece that owed pairs (each owes one here), however they were spent.
+        assert outcome.requests <= 1 + outcome.requested * (1 + retries), outcome
 
 
 def test_a_split_chunk_its_pieces_cannot_serve_says_how_far_it_got() -> None:

@@ -76,7 +76,8 @@ class JudgeSteps:
     def _budget_left(self, outcome: ChunkOutcome) -> int:
         """Further requests the chunk may still make: one budget for generation and judge."""
         spent = max(0, outcome.requests - 1) + outcome.judge_retries
-        return max(0, self.config.max_retries - spent)
+        allowed = self.config.max_retries if outcome.retries is None else outcome.retries
+        return max(0, allowed - spent)
 
     async def _fill_and_judge(self, chunk: Chunk, outcome: ChunkOutcome) -> None:
         """Fill the chunk (its loop has each reply's pairs rated, ``_judge_held``); then rate

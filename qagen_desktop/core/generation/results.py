@@ -22,6 +22,7 @@ class ChunkOutcome:
     error_kind: ErrorKind | None = None
     reason: str = ""  # why it fell short of its pairs, without the count
     requests: int = 0
+    retries: int | None = None  # further requests allowed; None: the run's max_retries
     judge_retries: int = 0  # judge requests sent again (a failure, an unreadable reply)
     unjudged: int = 0  # pairs kept without a score: the judge could not rate them
 

@@ -301,24 +301,33 @@ class _Run(JudgeSteps):
     ) -> None:
         """Each piece asked for its share, in text order; what a piece could not give is asked
         of the pieces that owed none, up to ``most`` pairs each, so one piece of text the model
-        makes nothing of does not cost its chunk those pairs."""
+        makes nothing of does not cost its chunk those pairs. The pieces share one budget: a
+        first request for each piece that owes pairs, and ``max_retries`` further requests for
+        each such piece, spent on fresh pieces first and then on asking again."""
         owed = [(piece, share) for piece, share in pieces if share > 0]
         spare = [piece for piece, share in pieces if share == 0]
-        short = 0
+        retries = self.config.max_retries
+        pool = len(owed) * retries
         failed: ChunkOutcome | None = None
-        while owed or (short and spare):
-            piece, share = owed.pop(0) if owed else (spare.pop(0), min(short, most))
-            part = ChunkOutcome(chunk.index, share)
+        while owed or (spare and pool > 0 and outcome.received < outcome.requested):
+            if owed:
+                piece, share = owed.pop(0)
+            else:
+                piece, share = spare.pop(0), min(outcome.requested - outcome.received, most)
+                pool -= 1  # a spare piece's first request is a further one
+            # While spare pieces last, a piece that gave nothing passes its pairs on to fresh
+            # text rather than asking again of text the model made nothing of.
+            part = ChunkOutcome(chunk.index, share, retries=0 if spare else min(retries, pool))
             await self._fill_chunk(piece, part)
+            pool -= max(0, part.requests - 1) + part.judge_retries
             outcome.received += part.received
             outcome.requests += part.requests
             outcome.judge_retries += part.judge_retries
-            short = outcome.requested - outcome.received - sum(s for _, s in owed)
             if part.error is not None:
                 failed = part
-        if failed is None or failed.error is None or failed.error_kind is None:
+        if outcome.received >= outcome.requested or failed is None:
             return
-        if outcome.received >= outcome.requested:
+        if failed.error is None or failed.error_kind is None:
             return
         if failed.error_kind in _SERVER_KINDS or not failed.reason:
             outcome.fail(failed.error, failed.error_kind)
