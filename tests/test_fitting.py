@@ -11,13 +11,20 @@ import math
 import threading
 from typing import Any
 
-from fake_server import FakeLLMServer, RecordedRequest, Reply, _Handler, _send_json
+from fake_server import (
+    FakeLLMServer,
+    RecordedRequest,
+    Reply,
+    _context_of,
+    _Handler,
+    _send_json,
+)
 
 from qagen_desktop.core.chunking import MIN_CHUNK_CHARS
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.generation import Generator, RunConfig, RunEvents, RunResult
 from qagen_desktop.core.generation.config import AUTO_CHUNK_CHARS
-from qagen_desktop.core.generation.fitting import fit_chunk_chars, prompt_tokens
+from qagen_desktop.core.generation.fitting import fit_chunk_chars, fit_piece, prompt_tokens
 from qagen_desktop.core.generation.negotiation import Refusal
 from qagen_desktop.core.generation.request import REPLY_ALLOWANCE_TOKENS
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE, build_messages, render_prompt
@@ -235,6 +242,23 @@ def test_a_chunk_longer_than_the_context_is_split_and_its_pairs_still_come() -> 
     # Every pair is grounded in its chunk's text.
     for pair in result.pairs:
         assert pair.chunk is not None
+
+
+def test_a_split_chunks_pieces_are_sized_by_the_servers_own_count_of_its_tokens() -> None:
+    events = Notices()
+    with LlamaLike(n_ctx=600) as server:
+        result = run(server, events=events, chunk_chars=3000, total_pairs=6)
+    assert len(result.pairs) == 6
+    # The server counts 4 characters a token: the pieces are cut by what it said of the chunk,
+    # longer than the 3 a token assumed before the first refusal, and none is refused again.
+    assert 0 < server.overflows <= len(result.outcomes)  # one refusal a chunk at most
+    assumed, _ = fit_piece(600, RunConfig(total_pairs=6), 3000, 2)
+    # The pieces' requests, and the short last chunk's: each holds its prompt and its reply.
+    split = [r for r in chat_requests(server) if len(_context_of(r.prompt)) < 1000]
+    assert split and max(len(_context_of(r.prompt)) for r in split) > assumed * 1.05
+    for request in split:
+        tokens = math.ceil(sum(len(m["content"]) for m in request.body["messages"]) / 4)
+        assert tokens + request.body["max_tokens"] <= 600
 
 
 # Every other section is one the model makes nothing of.

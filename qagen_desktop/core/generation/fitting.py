@@ -43,8 +43,7 @@ def estimate_tokens(chars: int) -> int:
 
 def prompt_tokens(config: RunConfig, chunk_chars: int, pairs: int) -> int:
     """The estimated prompt of a request for ``pairs`` from a chunk of ``chunk_chars``."""
-    fixed = len(render_prompt(config.prompt_template, "", pairs)) + len(config.system_message)
-    return TEMPLATE_TOKENS + estimate_tokens(fixed + chunk_chars)
+    return TEMPLATE_TOKENS + estimate_tokens(_fixed_chars(config, pairs) + chunk_chars)
 
 
 def request_tokens(config: RunConfig, chunk_chars: int, pairs: int) -> int:
@@ -71,18 +70,49 @@ def fit_chunk_chars(
 
 
 def fit_piece(
-    context_tokens: int, config: RunConfig, text_chars: int, need: int
+    context_tokens: int,
+    config: RunConfig,
+    text_chars: int,
+    need: int,
+    chars_per_token: float = CHARS_PER_TOKEN,
 ) -> tuple[int, int]:
     """How to cut ``text_chars`` of text, owing ``need`` pairs, into pieces whose requests fit
     in ``context_tokens``: the longest piece, and the most pairs a piece is asked for. One pair a
-    piece where the text makes pieces enough, so each piece gets the most text it can."""
+    piece where the text makes pieces enough, so each piece gets the most text it can.
+    ``chars_per_token``: as the server counts this text (``measured_chars_per_token``)."""
+    per_pair = config.max_tokens_per_pair or DEFAULT_TOKENS_PER_PAIR
     most = 1
     while True:
-        chars = int((context_tokens - request_tokens(config, 0, most)) * CHARS_PER_TOKEN)
+        fixed = TEMPLATE_TOKENS + math.ceil(_fixed_chars(config, most) / chars_per_token)
+        reply = reply_token_limit(most, per_pair) or 0
+        chars = int((context_tokens - fixed - reply) * chars_per_token)
         pieces = math.ceil(text_chars / max(chars, MIN_CHUNK_CHARS))
         if chars <= MIN_CHUNK_CHARS or math.ceil(need / pieces) <= most:
             return max(chars, MIN_CHUNK_CHARS), most
         most += 1
+
+
+# A piece is sized by this share of the characters a token that the server's count of a
+# refused prompt gives: the pieces are cut from that prompt's own text, but a piece may hold
+# more names and figures than the whole did.
+MEASURED_MARGIN = 0.85
+
+
+def measured_chars_per_token(
+    config: RunConfig, text: str, pairs: int, server_tokens: int | None
+) -> float:
+    """Characters a token of the request for ``pairs`` from ``text``, as the server counted its
+    prompt in ``server_tokens`` (its refusal says so), less ``MEASURED_MARGIN``; the estimate
+    ``CHARS_PER_TOKEN`` where the server gave no count."""
+    if not server_tokens or server_tokens <= 0:
+        return CHARS_PER_TOKEN
+    chars = _fixed_chars(config, pairs) + len(text)
+    return max(1.0, chars / server_tokens * MEASURED_MARGIN)
+
+
+def _fixed_chars(config: RunConfig, pairs: int) -> int:
+    """The characters of a request's messages besides its text."""
+    return len(render_prompt(config.prompt_template, "", pairs)) + len(config.system_message)
 
 
 @dataclass(frozen=True)

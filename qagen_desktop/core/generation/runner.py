@@ -29,6 +29,7 @@ from qagen_desktop.core.generation.fitting import (
     Fit,
     fit_piece,
     fit_run,
+    measured_chars_per_token,
     probe,
     split_chunk,
 )
@@ -280,8 +281,12 @@ class _Run(JudgeSteps):
         pairs still owed. False when the chunk is too short to cut: then the refusal is the
         chunk's failure."""
         need = outcome.requested - outcome.received
-        window = exc.overflow.context_tokens if exc.overflow is not None else None
-        fits, most = fit_piece(window, self.config, len(chunk.text), need) if window else (0, 0)
+        overflow = exc.overflow
+        window = overflow.context_tokens if overflow is not None else None
+        fits, most = 0, 0
+        if window and overflow is not None:
+            rate = measured_chars_per_token(self.config, chunk.text, need, overflow.prompt_tokens)
+            fits, most = fit_piece(window, self.config, len(chunk.text), need, rate)
         pieces = split_chunk(chunk, need, fits or None)
         if not pieces:
             return False
