@@ -355,6 +355,13 @@ def bench_startup(home: Path, runs: int) -> None:
         f"   bare window {bare * 1000:.0f} ms; qagen-desktop {app * 1000:.0f} ms; "
         f"ratio {app / bare:.2f}x (target <= 1.5x)"
     )
+    # The spread says how far a loaded machine moved the figures (both alike, taken in turns).
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"   runs: bare {min(bares) * 1000:.0f}-{max(bares) * 1000:.0f} ms, "
+        f"qagen-desktop {min(apps) * 1000:.0f}-{max(apps) * 1000:.0f} ms; "
+        f"load average {load:.1f}"
+    )
 
 
 def main() -> None:
