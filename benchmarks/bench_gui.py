@@ -14,7 +14,8 @@
   fresh process, median of several runs. The bare window is a QMainWindow holding a QTableView
   over a QStandardItemModel (8 rows, 5 columns), at the size of the app's first window; the app
   starts as the qagen-desktop command does (launcher.main) and is timed to its first paint.
-  Target <= 1.5x.
+  Target <= 1.5x. With ``--instructions`` it also counts each one's instructions to its first
+  paint under valgrind (callgrind), a figure that a loaded machine does not move.
 
 Runs offscreen unless QT_QPA_PLATFORM says otherwise; user folders go to a temporary directory.
 """
@@ -25,6 +26,7 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -157,7 +159,7 @@ window.close()
 """
 
 BARE_CHILD = r"""
-import sys
+import os, sys
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
@@ -179,6 +181,8 @@ def shown():
     if handle is not None and handle.isExposed():
         window.repaint()
         print("shown", flush=True)
+        if os.environ.get("BENCH_STOP_AT_PAINT"):
+            os._exit(0)  # counting instructions: nothing after the first paint
         app.quit()
     else:
         QTimer.singleShot(1, shown)
@@ -190,13 +194,15 @@ app.exec()
 # message handler, the window), told to quit once its first paint is on screen: firstShown
 # fires just after that paint, behind whatever input and timers were due.
 APP_CHILD = r"""
-import sys
+import os, sys
 from qagen_desktop import launcher
 import qagen_desktop.ui.app as ui_app  # loads no Qt: launcher.main does, in its order
 wire_window = ui_app.wire_window
 def wire_and_watch(view, **kwargs):
     def shown():
         print("shown", flush=True)
+        if os.environ.get("BENCH_STOP_AT_PAINT"):
+            os._exit(0)  # counting instructions: nothing after the first paint
         from PySide6.QtWidgets import QApplication
         QApplication.quit()
     # Connected first: the window's own work after its first paint (the keyring read, the
@@ -355,6 +361,54 @@ def bench_startup(home: Path, runs: int) -> None:
         f"   bare window {bare * 1000:.0f} ms; qagen-desktop {app * 1000:.0f} ms; "
         f"ratio {app / bare:.2f}x (target <= 1.5x)"
     )
+    # The spread says how far a loaded machine moved the figures (both alike, taken in turns).
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"   runs: bare {min(bares) * 1000:.0f}-{max(bares) * 1000:.0f} ms, "
+        f"qagen-desktop {min(apps) * 1000:.0f}-{max(apps) * 1000:.0f} ms; "
+        f"load average {load:.1f}"
+    )
+
+
+def _instructions_to_shown(kind: str, env: dict[str, str]) -> float:
+    """Millions of instructions the child runs from its start to its first paint, counted by
+    valgrind's callgrind: a figure a loaded machine does not move (a fixed hash seed keeps the
+    interpreter's work the same from run to run)."""
+    counted = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            BARE_CHILD if kind == "bare" else APP_CHILD,
+        ],
+        env={**env, "BENCH_STOP_AT_PAINT": "1", "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    if counted.stdout.strip() != "shown":
+        raise SystemExit(
+            f"the {kind} window did not show under valgrind:\n{counted.stderr[-2000:]}"
+        )
+    for line in counted.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1].strip()) / 1e6
+    raise SystemExit(f"no instruction count from valgrind:\n{counted.stderr[-2000:]}")
+
+
+def bench_startup_instructions(home: Path) -> None:
+    print("== Instructions to a shown window (valgrind --tool=callgrind, one run each)")
+    if shutil.which("valgrind") is None:
+        print("   valgrind is not installed (Debian: apt-get install valgrind)")
+        return
+    env = _env(home)
+    _compile_bytecode()
+    bare = _instructions_to_shown("bare", env)
+    app = _instructions_to_shown("app", env)
+    print(f"   bare window {bare:,.0f} M; qagen-desktop {app:,.0f} M; ratio {app / bare:.2f}x")
 
 
 def main() -> None:
@@ -370,6 +424,12 @@ def main() -> None:
         help="stall: also sample the GUI thread's stack in the longest stall (a sampling "
         "thread takes the GIL too: the figure rises)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="startup: also count each window's instructions to its first paint under valgrind "
+        "(about a minute; unmoved by the machine's load)",
+    )
     args = parser.parse_args()
     which = args.which or ["stall", "big", "startup"]
     unknown = set(which) - {"stall", "big", "startup"}
@@ -383,6 +443,8 @@ def main() -> None:
             bench_big(home)
         if "startup" in which:
             bench_startup(home, args.runs)
+            if args.instructions:
+                bench_startup_instructions(home)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import platform
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,8 +64,8 @@ def _open_window(args: list[str]) -> int:
         "%s %s starting (Python %s, %s, frozen=%s)",
         APP_NAME,
         __version__,
-        platform.python_version(),
-        platform.platform(),
+        ".".join(map(str, sys.version_info[:3])),
+        platform_summary(),
         bool(getattr(sys, "frozen", False)),
     )
     try:
@@ -80,6 +80,26 @@ def _open_window(args: list[str]) -> int:
         return 1
     log.info("Exiting with code %s", code)
     return int(code or 0)
+
+
+def platform_summary() -> str:
+    """The system, its release and the machine, as "Linux-6.8.0-x86_64-with-glibc2.39".
+
+    ``platform.platform()`` says the same at a price paid before the window can open: it runs
+    ``uname -p`` in a subprocess and reads the interpreter's binary for its C library, 15-20 ms
+    of every start (and 3-7 ms more to import ``platform``).
+    """
+    if sys.platform == "win32":
+        version = sys.getwindowsversion()
+        machine = os.environ.get("PROCESSOR_ARCHITECTURE", "")
+        return f"Windows-{version.major}.{version.minor}.{version.build}-{machine}".rstrip("-")
+    system = os.uname()
+    summary = f"{system.sysname}-{system.release}-{system.machine}"
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION")  # "glibc 2.39"; None or an error elsewhere
+    except (ValueError, OSError):
+        libc = None
+    return f"{summary}-with-{libc.replace(' ', '')}" if libc else summary
 
 
 def _say(text: str, *, error: bool = False) -> None:

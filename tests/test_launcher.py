@@ -108,6 +108,33 @@ def test_logging_writes_the_log_file_with_no_console(
     assert "KeyError: 'from a Qt slot'" in text
 
 
+def test_the_log_file_rolls_over_and_keeps_three_old_files(tmp_path: Path) -> None:
+    import logging
+
+    from qagen_desktop.core.logging_setup import RotatingFileHandler
+
+    path = tmp_path / "qagen-desktop.log"
+    handler = RotatingFileHandler(path, max_bytes=400, backups=3)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("qagen_desktop.test.rotation")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        for number in range(100):
+            logger.warning("record %03d %s", number, "x" * 30)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == [path.name, f"{path.name}.1", f"{path.name}.2", f"{path.name}.3"]
+    sizes = [(tmp_path / name).stat().st_size for name in files]
+    assert all(0 < size < 400 for size in sizes), sizes
+    # Newest in the log itself, older in .1, .2, .3; each record once, none lost in between.
+    chunks = [(tmp_path / name).read_text().split() for name in reversed(files)]
+    numbers = [int(word) for chunk in chunks for word in chunk if word.isdigit()]
+    assert numbers == list(range(numbers[0], 100)) and numbers[0] > 0
+
+
 def test_logging_without_a_writable_state_folder_and_no_console_still_runs(tmp_path: Path) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the state folder should be")

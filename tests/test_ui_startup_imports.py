@@ -1,10 +1,12 @@
 """The first window loads only what it needs: the engine, keyring and readers load later (the
-keyring on a worker thread once the window is on screen)."""
+keyring on a worker thread once the window is on screen), and the launcher's start-up runs no
+subprocess and loads nothing the first paint does without."""
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +58,58 @@ def test_the_first_window_loads_no_engine_keyring_or_reader(tmp_path: Path) -> N
     early = sorted(name for name in LATER if name in loaded)
     assert early == [], f"loaded before the first paint: {early}"
     assert "qagen_desktop.core.settings" in loaded  # the check saw the window's own imports
+
+
+# Started as the qagen-desktop command starts (launcher.main), up to the first paint: modules
+# that start-up used to load for a log line, the icon, the log file's handler or the estimate.
+LAUNCHER_LATER = (
+    "platform",  # platform.platform() ran `uname -p` in a subprocess
+    "subprocess",
+    "importlib.resources",
+    "logging.handlers",  # socket, pickle and queue with it
+    "qagen_desktop.core.estimate",  # no text and no prices: nothing to estimate yet
+)
+
+START_THROUGH_LAUNCHER = r"""
+import json, sys
+from qagen_desktop import launcher
+import qagen_desktop.ui.app as ui_app
+wire_window = ui_app.wire_window
+seen = {}
+def wire_and_watch(view, **kwargs):
+    def shown():
+        seen["loaded"] = sorted(sys.modules)
+        from PySide6.QtWidgets import QApplication
+        QApplication.quit()
+    view.firstShown.connect(shown)  # before the window's own work after its first paint
+    return wire_window(view, **kwargs)
+ui_app.wire_window = wire_and_watch
+code = launcher.main([])
+from qagen_desktop.core.logging_setup import log_file
+print(json.dumps({"code": code, "loaded": seen.get("loaded", []), "log": str(log_file())}))
+"""
+
+
+def test_the_launchers_first_window_runs_no_subprocess_and_loads_no_extra_module(
+    tmp_path: Path,
+) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
+    done = subprocess.run(
+        [sys.executable, "-c", START_THROUGH_LAUNCHER],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    loaded = set(report["loaded"])
+    assert report["code"] == 0 and "qagen_desktop.ui.main_view" in loaded
+    early = sorted(name for name in LAUNCHER_LATER if name in loaded)
+    assert early == [], f"loaded before the first paint: {early}"
+    # The start-up's log line still names the system (platform.platform() no longer does it).
+    log_text = Path(report["log"]).read_text(encoding="utf-8")
+    assert f"starting (Python {platform.python_version()}, {platform.system()}-" in log_text

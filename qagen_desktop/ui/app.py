@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qagen_desktop import APP_NAME, __version__
@@ -31,15 +32,22 @@ GIL_SWITCH_INTERVAL = 0.0002  # seconds; see make_application
 
 def app_icon() -> QIcon:
     """The application icon from the package resources; an empty icon when none is shipped."""
-    from importlib import resources  # with its helpers, only for the icon
-
     from PySide6.QtGui import QIcon  # made with the application, not with the window
 
     icon = QIcon()
+    names = [f"icons/qagen-desktop-{size}.png" for size in _ICON_SIZES] + [_ICON_SVG]
+    # The package's folder on disk (an installed package, a checkout, the bundle): importing
+    # importlib.resources and asking it for each file would take 10 ms of the start-up.
+    folder = Path(__file__).resolve().parent.parent / "resources"
+    if folder.is_dir():
+        for name in names:
+            if (folder / name).is_file():
+                icon.addFile(str(folder / name))
+        return icon
+    from importlib import resources  # a zipped package: its files through importlib
+
     try:
-        folder = resources.files("qagen_desktop.resources")
-        entries = [folder / "icons" / f"qagen-desktop-{size}.png" for size in _ICON_SIZES]
-        entries.append(folder / _ICON_SVG)
+        entries = [resources.files("qagen_desktop.resources").joinpath(name) for name in names]
         for entry in entries:
             if entry.is_file():
                 # QIcon needs a real path; from a zip the file is extracted for the call.

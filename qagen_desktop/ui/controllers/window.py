@@ -95,7 +95,8 @@ class WindowController(QObject):
         view.context_pane.set_chunk_chars(settings.chunk_chars)
         view.context_pane.set_pairs(settings.pairs)
         view.context_pane.set_template(settings.prompt_template)
-        view.context_pane.set_prices(view.endpoint_pane.prices())
+        if view.endpoint_pane.has_prices():  # with none, the estimate shows no cost
+            view.context_pane.set_prices(view.endpoint_pane.prices())
         # The text of the last session (closed or crashed) comes back as it was left.
         text = self.draft.load()
         if text:

@@ -241,6 +241,10 @@ class EndpointPane(QWidget):
             parse_price(self.inputPriceEdit.text()), parse_price(self.outputPriceEdit.text())
         )
 
+    def has_prices(self) -> bool:
+        """Whether a price is typed in (``prices()`` loads the estimate's module to read it)."""
+        return bool(self.inputPriceEdit.text().strip() or self.outputPriceEdit.text().strip())
+
     def api_key(self) -> str:
         return self.apiKeyEdit.text().strip()
 

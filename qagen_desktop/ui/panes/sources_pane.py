@@ -16,7 +16,6 @@ from PySide6.QtCore import QCoreApplication, QItemSelection, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -240,12 +239,16 @@ class SourcesPane(QWidget):
 
     @Slot()
     def choose_files(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # its class and enums: made when first asked
+
         names, _filter = QFileDialog.getOpenFileNames(self, "Add sources", "", _FILTER)
         if names:
             self.add_paths(names)
 
     @Slot()
     def choose_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of sources")
         if folder:
             self.add_paths([folder])
