@@ -180,3 +180,29 @@ def test_the_new_reasons_have_plain_words_in_the_table_and_the_cli_summary() -> 
     assert "question" in Rejection.NOT_A_QUESTION.label
     summary = rejection_summary({Rejection.DEBRIS: 2, Rejection.NOT_A_QUESTION: 1})
     assert summary == "Rejected 3: 2 JSON or markup debris, 1 not a question."
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("What was your favorite school?", "My favorite school is the one I went to."),
+        ("What is the most popular movie in America?", "The one from 1998."),
+    ],
+)
+def test_a_question_about_nothing_the_text_names_is_unsupported(question: str, answer: str) -> None:
+    # Each answer adds a number the text holds, which alone would pass for support.
+    assert PairChecker().check(QAPair(question, answer, source=FACTS)) is Rejection.UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("When was the institute founded?", "In 1998."),  # one word of its own: "institute"
+        ("How far from the sea is the ridge?", "42 km from the coast."),
+        ("What does the text say about the survey?", "Question 1 asked about light."),
+    ],
+)
+def test_a_question_in_words_of_its_own_beside_the_texts_is_kept(
+    question: str, answer: str
+) -> None:
+    assert PairChecker().check(QAPair(question, answer, source=FACTS)) is None

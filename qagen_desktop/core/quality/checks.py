@@ -120,7 +120,11 @@ def check_supported(
     (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a number written
     in digits) it adds must be there: a wrong figure is a wrong answer, however well the words
     match. A yes or a no adds no word of its own, so then the question's words are what must be
-    found in the chunk. An answer that adds nothing else is left to ``check_not_echo``.
+    found in the chunk. An answer that adds nothing else is left to ``check_not_echo``. And a
+    question with two or more content words, none of them (nor any of its numbers) in the
+    chunk, is about something else ("What was your favorite school?" of a licence), whatever
+    its answer; one word may be the question's own for a word of the text ("firm" for
+    "company").
     """
     return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support)
 
@@ -131,6 +135,10 @@ _NOTHING = text.Tokens(*(frozenset[str](),) * len(text.Tokens._fields))
 def _supported(
     asked: text.Tokens, given: text.Tokens, vocabulary: frozenset[str], min_support: float
 ) -> Rejection | None:
+    # The question's own words, framing left out (CJK, compared by characters, has none).
+    topic = asked.asking & asked.content
+    if len(topic) >= 2 and topic.isdisjoint(vocabulary) and asked.numbers.isdisjoint(vocabulary):
+        return Rejection.UNSUPPORTED  # the question is about something the chunk never names
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
     if not new:
         if given.yes_no:
