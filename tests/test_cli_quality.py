@@ -162,3 +162,27 @@ def test_pairs_the_judge_could_not_rate_are_written_unscored_and_exit_1(
     assert all("score" not in line["meta"] for line in lines)
     assert all(line["meta"]["reason"].startswith("Not judged:") for line in lines)
     assert "3 pairs could not be judged and are written without a score" in done.stderr
+
+
+class EchoServer(FakeLLMServer):
+    """A loopback server whose every answer only repeats its question."""
+
+    def _make_pairs(self, context: str, count: int) -> list[tuple[str, str]]:
+        return [
+            (question, question.rstrip("?")) for question, _ in super()._make_pairs(context, count)
+        ]
+
+
+def test_a_run_whose_every_pair_fails_still_says_why_and_writes_the_rejected(
+    ctx: Path, tmp_path: Path
+) -> None:
+    with EchoServer() as server:
+        args = ["generate", "ctx.txt", "-n", "6", "--max-retries", "1", "--endpoint", server.url]
+        done = run_qagen([*args, "--rejected", "rejected.jsonl"], cwd=tmp_path)
+    assert done.code == 1, done.output
+    assert not (tmp_path / "qa.jsonl").exists()
+    rejected = read_jsonl(tmp_path / "rejected.jsonl")
+    assert rejected and {line["meta"]["rejection"] for line in rejected} == {"echo"}
+    assert summary_counts(done.stdout) == {"answer repeating the question": len(rejected)}
+    assert f"Wrote the {len(rejected)} rejected pairs to rejected.jsonl" in done.stdout
+    assert "no pairs came back" in done.stderr

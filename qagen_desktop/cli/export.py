@@ -190,6 +190,14 @@ def usage_text(usage: Usage, judge: Usage | None = None) -> str:
     return text
 
 
+def report_rejections(export: Export, config: RunConfig, result: RunResult, out: IO[str]) -> None:
+    """The rejections by reason, and where the rejected pairs went (``--rejected``)."""
+    out.write(rejection_summary(result.rejection_counts(), config.min_score) + "\n")
+    if export.rejected is not None:
+        out.write(f"Wrote the {len(result.rejected)} rejected pairs to {export.rejected}\n")
+    out.flush()
+
+
 def summarise(
     export: Export,
     config: RunConfig,
@@ -208,10 +216,7 @@ def summarise(
         f"(format {export.fmt}) in {result.elapsed:.1f} s; "
         f"tokens: {usage_text(result.usage, judge)}\n"
     )
-    out.write(rejection_summary(result.rejection_counts(), config.min_score) + "\n")
-    if export.rejected is not None:
-        out.write(f"Wrote the {len(result.rejected)} rejected pairs to {export.rejected}\n")
-    out.flush()
+    report_rejections(export, config, result, out)
     if result.unjudged:
         marked = (
             'their meta reason says "Not judged"'

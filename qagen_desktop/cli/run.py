@@ -29,6 +29,7 @@ from typing import IO
 
 from qagen_desktop.cli.export import (
     Export,
+    report_rejections,
     summarise,
     write_dataset,
     write_pairs,
@@ -276,6 +277,9 @@ def _finish(
     failures = result.failed
     _report_failures(result, progress, err, secret)
     if not pairs:
+        if result.rejected and write_rejected(options.export, result.rejected, err):
+            # Every pair failed a check: the reasons are what the user needs most.
+            report_rejections(options.export, options.plan.config, result, out)
         if not result.fatal:
             why = describe_failure(failures[0], secret) if failures else "the model gave none"
             err.write(f"qagen: error: no pairs came back ({why}); {options.output} not written.\n")
