@@ -106,7 +106,7 @@ def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure
         raise
     elapsed = time.monotonic() - started
     pairs = read_jsonl(out) if out.exists() else []
-    tokens = re.search(r"tokens: .*", done.stderr)
+    tokens = re.search(r"tokens: .*", done.output)
     figure(
         f"real llama.cpp, qagen generate -n 9 on {TEXT_CHARS} chars: exit {done.code}, "
         f"{len(pairs)} pairs, {tokens.group(0) if tokens else 'tokens not reported'}, "
@@ -169,7 +169,7 @@ def test_qagen_generate_splits_chunks_to_fit_a_small_context(
     done = run_qagen(args, cwd=tmp_path, timeout=RUN_LIMIT)
     pairs = read_jsonl(out) if out.exists() else []
     rejected = read_jsonl(rejected_file) if rejected_file.exists() else []
-    tokens = re.search(r"tokens: .*", done.stderr)
+    tokens = re.search(r"tokens: .*", done.output)
     figure(
         f"real llama.cpp -c 2048 -np 4, qagen generate -n 9 on {TEXT_CHARS} chars: exit "
         f"{done.code}, {len(pairs)} pairs kept and {len(rejected)} rejected, "
