@@ -1,9 +1,9 @@
 """Work that must not run on the GUI thread: a generation run and a connection test.
 
 One pattern for both (as in Mu): a QObject worker moved to a QThread, ``started -> run``,
-``finished -> quit``, ``finished -> deleteLater``, ``thread.finished -> deleteLater``. Workers
-never touch a widget; everything they learn leaves as a signal, and every exception becomes the
-``error`` signal. Cancelling is cooperative (``Generator.cancel``), never ``QThread.terminate``.
+``finished -> quit``, ``finished -> back to the GUI thread -> deleteLater`` there,
+``thread.finished -> deleteLater``. Workers never touch a widget; everything they learn leaves as
+a signal, and every exception becomes the ``error`` signal. Cancelling is cooperative (``Generator.cancel``), never ``QThread.terminate``.
 """
 
 from __future__ import annotations
@@ -261,6 +261,14 @@ def start_in_thread(worker: QObject, on_thread_finished: Callable[[], None]) -> 
     # Direct: QThread.quit is thread-safe, and a GUI thread blocked in wait() (a window closing)
     # could never run a queued quit.
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # type: ignore[attr-defined]
+    # Back to the GUI thread before it is deleted, so it is deleted there. Destroyed on its own
+    # thread, a Python worker's destructor waits for the GIL while it holds one of Qt's
+    # connection locks (a pool shared by all objects), and a GUI thread holding the GIL while
+    # it emits a signal under that same lock waits for it: the window froze in a CI run.
+    gui = thread.thread()
+    worker.finished.connect(  # type: ignore[attr-defined]
+        lambda: worker.moveToThread(gui), Qt.ConnectionType.DirectConnection
+    )
     worker.finished.connect(worker.deleteLater)  # type: ignore[attr-defined]
     thread.finished.connect(on_thread_finished)
     thread.finished.connect(thread.deleteLater)
