@@ -14,7 +14,7 @@ LICENCE = (
     "In 1995, Guido continued his work on Python at the Corporation for National Research "
     "Initiatives (CNRI) in Reston, Virginia, where he released several versions of the software. "
     "All Python releases are Open Source. Historically, most, but not all, Python releases have "
-    "also been GPL-compatible."
+    "also been GPL-compatible. The full text of the licence is possible to find online."
 )
 
 
@@ -25,6 +25,8 @@ LICENCE = (
         ("Does the following article contain any more than one article", "No"),
         ("is a 18th century Dutch painter known as the 'king of the Dutch brush'", "yes"),
         ("Is the sky green on Tuesdays?", "No."),
+        # Half its words are the text's ("full", "possible"), the claim is not.
+        ("Is it possible to get a full answer for this question from this question?", "yes"),
     ],
 )
 def test_a_yes_or_no_to_a_question_from_outside_the_text_is_unsupported(

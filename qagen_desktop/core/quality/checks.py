@@ -119,7 +119,7 @@ def check_supported(
     are what was asked, not evidence). The share of the rest found in the chunk's ``vocabulary``
     (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a number written
     in digits) it adds must be there: a wrong figure is a wrong answer, however well the words
-    match. A yes or a no adds no word of its own, so then the question's words are what must be
+    match. A yes or a no adds no word of its own, so then every word of the question must be
     found in the chunk. An answer that adds nothing else is left to ``check_not_echo``. And a
     question with two or more content words, none of them (nor any of its numbers) in the
     chunk, is about something else ("What was your favorite school?" of a licence), whatever
@@ -142,9 +142,10 @@ def _supported(
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
     if not new:
         if given.yes_no:
-            # A yes or a no adds no word: the question carries the claim, so it must be about
-            # the chunk ("is this a valid question?" / "yes" is about no text at all).
-            return _supported(_NOTHING, asked, vocabulary, min_support)
+            # A yes or a no adds no word: the question carries the whole claim, so each of its
+            # words must be the chunk's ("is this a valid question?" / "yes" is about no text
+            # at all; "Is a full answer possible for this question?" about none of a licence).
+            return _supported(_NOTHING, asked, vocabulary, 1.0)
         return None
     if not (given.figures - asked.numbers) <= vocabulary:
         return Rejection.UNSUPPORTED
