@@ -3,7 +3,8 @@
 One pattern for both (as in Mu): a QObject worker moved to a QThread, ``started -> run``,
 ``finished -> quit``, ``finished -> back to the GUI thread -> deleteLater`` there,
 ``thread.finished -> deleteLater``. Workers never touch a widget; everything they learn leaves as
-a signal, and every exception becomes the ``error`` signal. Cancelling is cooperative (``Generator.cancel``), never ``QThread.terminate``.
+a signal, and every exception becomes the ``error`` signal. Cancelling is cooperative
+(``Generator.cancel``), never ``QThread.terminate``.
 """
 
 from __future__ import annotations
