@@ -1,10 +1,9 @@
 """Work that must not run on the GUI thread: a generation run and a connection test.
 
 One pattern for both (as in Mu): a QObject worker moved to a QThread, ``started -> run``,
-``finished -> quit``, ``thread.finished -> delete`` the worker on the GUI thread and
-``deleteLater`` the thread. Workers never touch a widget; everything they learn leaves as
-a signal, and every exception becomes the ``error`` signal. Cancelling is cooperative
-(``Generator.cancel``), never ``QThread.terminate``.
+``finished -> quit``, ``finished -> deleteLater``, ``thread.finished -> deleteLater``. Workers
+never touch a widget; everything they learn leaves as a signal, and every exception becomes the
+``error`` signal. Cancelling is cooperative (``Generator.cancel``), never ``QThread.terminate``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from shiboken6 import delete, isValid
 
 from qagen_desktop.core.errors import QagenError, redact
 
@@ -263,31 +261,8 @@ def start_in_thread(worker: QObject, on_thread_finished: Callable[[], None]) -> 
     # Direct: QThread.quit is thread-safe, and a GUI thread blocked in wait() (a window closing)
     # could never run a queued quit.
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # type: ignore[attr-defined]
+    worker.finished.connect(worker.deleteLater)  # type: ignore[attr-defined]
     thread.finished.connect(on_thread_finished)
-    # The worker is deleted on the GUI thread once its own has stopped, never on its own
-    # thread: there a Python worker's destructor waits for the GIL while it holds one of Qt's
-    # connection locks (a pool shared by all objects), and a GUI thread holding the GIL while
-    # it takes that same lock waits for it (a CI run froze so). Nor is it moved back first:
-    # moveToThread takes those locks while holding the GIL.
-    thread.finished.connect(_Reaper(thread, worker).reap)
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread
-
-
-class _Reaper(QObject):
-    """Deletes a stopped thread's worker; a child of the thread's QThread, so it lives on the
-    GUI thread, where ``reap`` runs."""
-
-    def __init__(self, thread: QThread, worker: QObject) -> None:
-        super().__init__(thread)
-        self._thread = thread
-        self._worker: QObject | None = worker
-
-    @Slot()
-    def reap(self) -> None:
-        worker, self._worker = self._worker, None
-        if isValid(self._thread):
-            self._thread.wait()
-        if worker is not None and isValid(worker):
-            delete(worker)
