@@ -1,9 +1,10 @@
 """Work that must not run on the GUI thread: a generation run and a connection test.
 
 One pattern for both (as in Mu): a QObject worker moved to a QThread, ``started -> run``,
-``finished -> quit``, ``finished -> deleteLater``, ``thread.finished -> deleteLater``. Workers
-never touch a widget; everything they learn leaves as a signal, and every exception becomes the
-``error`` signal. Cancelling is cooperative (``Generator.cancel``), never ``QThread.terminate``.
+``finished -> quit``, ``thread.finished -> deleteLater``; the worker goes with the caller's
+last reference, on the GUI thread. Workers never touch a widget; everything they learn leaves as
+a signal, and every exception becomes the ``error`` signal. Cancelling is cooperative
+(``Generator.cancel``), never ``QThread.terminate``.
 """
 
 from __future__ import annotations
@@ -252,7 +253,8 @@ def start_in_thread(worker: QObject, on_thread_finished: Callable[[], None]) -> 
     """Move ``worker`` to a new QThread with the full clean-up wiring and start it.
 
     ``on_thread_finished`` runs on the GUI thread once the thread has stopped; the caller keeps
-    references to the worker and the thread until then.
+    references to the worker and the thread until then, waits for the thread, and then drops
+    them (which deletes the worker, here).
     """
     thread = QThread()
     thread.setObjectName(f"{type(worker).__name__}Thread")
@@ -261,7 +263,10 @@ def start_in_thread(worker: QObject, on_thread_finished: Callable[[], None]) -> 
     # Direct: QThread.quit is thread-safe, and a GUI thread blocked in wait() (a window closing)
     # could never run a queued quit.
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # type: ignore[attr-defined]
-    worker.finished.connect(worker.deleteLater)  # type: ignore[attr-defined]
+    # No deleteLater on the worker: it is deleted when the caller drops its reference, on the GUI
+    # thread after the thread has ended. Destroyed on its own thread, a Python worker waits for
+    # the GIL while it holds one of Qt's connection locks (a pool shared by all objects), and a
+    # GUI thread holding the GIL while it takes that lock waits for it: CI runs froze so.
     thread.finished.connect(on_thread_finished)
     thread.finished.connect(thread.deleteLater)
     thread.start()

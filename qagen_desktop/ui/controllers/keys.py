@@ -131,8 +131,8 @@ class KeyController(QObject):
         ended = self.sender()
         if not isinstance(ended, QThread) or not isValid(ended):
             return
-        # Wait for its very end first: the thread deletes its worker after ``finished``, and
-        # dropping our reference to the worker meanwhile would delete it twice.
+        # Wait for its very end first: dropping our reference deletes the worker, which must not
+        # happen while its thread still runs.
         ended.wait()
         self._jobs = [(worker, thread) for worker, thread in self._jobs if thread is not ended]
 
