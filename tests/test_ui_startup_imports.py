@@ -10,6 +10,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 # Modules the shown, empty window does not use; each costs tens to hundreds of milliseconds.
 LATER = (
@@ -41,12 +42,14 @@ window.close()
 """
 
 
-def test_the_first_window_loads_no_engine_keyring_or_reader(tmp_path: Path) -> None:
+def run_child(code: str, tmp_path: Path) -> Any:
+    """``code`` run in a fresh offscreen Python with its own user folders; its last line, read as
+    JSON."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     for name in ("CONFIG", "DATA", "CACHE", "STATE"):
         env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
     done = subprocess.run(
-        [sys.executable, "-c", SHOW_WINDOW],
+        [sys.executable, "-c", code],
         env=env,
         capture_output=True,
         text=True,
@@ -54,7 +57,11 @@ def test_the_first_window_loads_no_engine_keyring_or_reader(tmp_path: Path) -> N
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_first_window_loads_no_engine_keyring_or_reader(tmp_path: Path) -> None:
+    loaded = set(run_child(SHOW_WINDOW, tmp_path))
     early = sorted(name for name in LATER if name in loaded)
     assert early == [], f"loaded before the first paint: {early}"
     assert "qagen_desktop.core.settings" in loaded  # the check saw the window's own imports
@@ -93,19 +100,7 @@ print(json.dumps({"code": code, "loaded": seen.get("loaded", []), "log": str(log
 def test_the_launchers_first_window_runs_no_subprocess_and_loads_no_extra_module(
     tmp_path: Path,
 ) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = str(tmp_path / name.lower())
-    done = subprocess.run(
-        [sys.executable, "-c", START_THROUGH_LAUNCHER],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = run_child(START_THROUGH_LAUNCHER, tmp_path)
     loaded = set(report["loaded"])
     assert report["code"] == 0 and "qagen_desktop.ui.main_view" in loaded
     early = sorted(name for name in LAUNCHER_LATER if name in loaded)
