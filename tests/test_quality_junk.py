@@ -11,6 +11,7 @@ from qagen_desktop.core.quality import (
     PairChecker,
     Rejection,
     check_answer_given,
+    check_answer_not_a_question,
     check_no_debris,
     check_question_askable,
 )
@@ -23,6 +24,7 @@ FACTS = (
 )
 TOKYO = "東京は日本の首都であり、人口は約1400万人です。江戸時代には江戸と呼ばれていました。"
 GREAT_WALL = "长城是中国古代的军事防御工程，修建于春秋战国时期。明朝对长城进行了大规模的修缮。"
+DIALOGUE = 'The guard stopped her at the gate and asked: "Who sent you here?" She named the mayor.'
 API = 'The request body is a JSON object such as {"model": "m"}; the reply carries "choices".'
 
 
@@ -206,3 +208,34 @@ def test_a_question_in_words_of_its_own_beside_the_texts_is_kept(
     question: str, answer: str
 ) -> None:
     assert PairChecker().check(QAPair(question, answer, source=FACTS)) is None
+
+
+# A weak model asks back instead of answering: "what is the value of a" / "is this value of a
+# or not this value of a?" was kept by a real llama.cpp run before this check.
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("What is the value of the mirror?", "Is the value of the mirror 2 metres or not?"),
+        ("What is this?", "Is this a question?"),
+        ("When was the observatory founded?", "Was it founded in 1998?  "),
+        ("天文台是什么时候建的？", "是1998年吗？"),
+    ],
+)
+def test_an_answer_that_asks_a_question_back_is_rejected(question: str, answer: str) -> None:
+    assert check_answer_not_a_question(answer, FACTS) is Rejection.ANSWER_ASKS
+    checker = PairChecker()
+    assert checker(QAPair(question, answer), Chunk(0, 0, FACTS)) is Rejection.ANSWER_ASKS
+    assert len(checker.index) == 0
+
+
+def test_a_question_the_text_holds_word_for_word_is_an_answer() -> None:
+    pair = QAPair("What did the guard ask her at the gate?", "Who sent you here?")
+    assert check_answer_not_a_question(pair.answer, DIALOGUE) is None
+    assert PairChecker().check(pair, Chunk(0, 0, DIALOGUE)) is None
+    assert check_answer_not_a_question("Who sent the mayor?", DIALOGUE) is Rejection.ANSWER_ASKS
+
+
+def test_an_answer_asking_back_has_plain_words_in_the_table_and_the_cli_summary() -> None:
+    assert Rejection.ANSWER_ASKS.label == "the answer is a question, not an answer"
+    summary = rejection_summary({Rejection.ANSWER_ASKS: 2})
+    assert summary == "Rejected 2: 2 answer asking a question."

@@ -143,6 +143,7 @@ def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
         worded = [piece for piece in question.split() if any(ch.isalpha() for ch in piece)]
         assert len(worded) >= 2 or len(_CJK.findall(question)) >= 4, pair
         assert any(ch.isalnum() for ch in answer), pair
+        assert not answer.endswith("?"), pair  # an answer asking back (the licence quotes none)
         for text in (question, answer):
             assert not _JUNK.search(text), pair
             assert text.count("{") == text.count("}"), pair

@@ -3,8 +3,9 @@
 Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a
 pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat
 of a kept question, an empty answer or a non-answer, the reply's JSON or markup in place of
-words, a question too short to ask anything, an answer that repeats the question, an answer the
-chunk does not support, and last a question that rewords one already kept.
+words, a question too short to ask anything, an answer that repeats the question, an answer that
+asks a question back, an answer the chunk does not support, and last a question that rewords one
+already kept.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Rejection(StrEnum):
     EMPTY = "empty"
     NON_ANSWER = "non_answer"
     DEBRIS = "debris"
+    ANSWER_ASKS = "answer_asks"
     NOT_A_QUESTION = "not_a_question"
     ECHO = "echo"
     UNSUPPORTED = "unsupported"
@@ -55,6 +57,7 @@ _LABELS = {
     Rejection.EMPTY: "the answer is empty (no letter or digit)",
     Rejection.NON_ANSWER: "the answer says there is no answer",
     Rejection.DEBRIS: "the pair is left-over JSON or markup, not words",
+    Rejection.ANSWER_ASKS: "the answer is a question, not an answer",
     Rejection.NOT_A_QUESTION: "the question asks nothing (too few words, or a statement)",
     Rejection.ECHO: "the answer repeats the question",
     Rejection.UNSUPPORTED: "the answer is not in the source text",
@@ -85,6 +88,21 @@ def check_no_debris(question: str, answer: str) -> Rejection | None:
     (``"question":``), a special token (``</s>``, ``<|im_end|>``), a broken piece of JSON, or
     nothing but tags (``junk.is_debris``)."""
     return Rejection.DEBRIS if is_debris(answer) or is_debris(question) else None
+
+
+# How a question ends, in the scripts that mark one: Latin, full-width (CJK), Arabic, Greek.
+_QUESTION_MARKS = ("?", "\uff1f", "\u061f", "\u037e")
+
+
+def check_answer_not_a_question(answer: str, source: str = "") -> Rejection | None:
+    """ANSWER_ASKS when the answer is itself a question ("Is this a question?", "Is it X or not
+    X?"): a weak model asks back instead of answering. A question the source text holds word
+    for word (a line of dialogue quoted as the answer) is an answer."""
+    if not answer.rstrip().endswith(_QUESTION_MARKS):
+        return None
+    if source and f" {text.fold_words(answer)} " in f" {text.fold_words(source)} ":
+        return None
+    return Rejection.ANSWER_ASKS
 
 
 def check_question_askable(question: str) -> Rejection | None:
@@ -193,6 +211,9 @@ class PairChecker:
         if not asks_something(pair.question):
             return Rejection.NOT_A_QUESTION
         source = chunk.text if chunk is not None else pair.source
+        rejection = check_answer_not_a_question(pair.answer, source)
+        if rejection is not None:
+            return rejection
         if source:
             vocabulary = self._vocabulary(source)
             rejection = _supported(asked, given, vocabulary, self.min_support)
