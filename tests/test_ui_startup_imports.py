@@ -77,6 +77,10 @@ LAUNCHER_LATER = (
     "qagen_desktop.core.estimate",  # no text and no prices: nothing to estimate yet
 )
 
+# Qt classes the first paint does without: PySide6 builds all of a class's enums the first time
+# Python touches it (QStyle's take 10 ms).
+QT_LATER = ("QStyle",)
+
 START_THROUGH_LAUNCHER = r"""
 import json, sys
 from qagen_desktop import launcher
@@ -86,6 +90,8 @@ seen = {}
 def wire_and_watch(view, **kwargs):
     def shown():
         seen["loaded"] = sorted(sys.modules)
+        seen["qt"] = sorted(name for module in ("QtCore", "QtGui", "QtWidgets")
+                            for name in vars(sys.modules["PySide6." + module]))
         from PySide6.QtWidgets import QApplication
         QApplication.quit()
     view.firstShown.connect(shown)  # before the window's own work after its first paint
@@ -93,7 +99,8 @@ def wire_and_watch(view, **kwargs):
 ui_app.wire_window = wire_and_watch
 code = launcher.main([])
 from qagen_desktop.core.logging_setup import log_file
-print(json.dumps({"code": code, "loaded": seen.get("loaded", []), "log": str(log_file())}))
+print(json.dumps({"code": code, "loaded": seen.get("loaded", []), "qt": seen.get("qt", []),
+                  "log": str(log_file())}))
 """
 
 
@@ -105,6 +112,9 @@ def test_the_launchers_first_window_runs_no_subprocess_and_loads_no_extra_module
     assert report["code"] == 0 and "qagen_desktop.ui.main_view" in loaded
     early = sorted(name for name in LAUNCHER_LATER if name in loaded)
     assert early == [], f"loaded before the first paint: {early}"
+    qt_early = sorted(name for name in QT_LATER if name in report["qt"])
+    assert qt_early == [], f"Qt classes loaded before the first paint: {qt_early}"
+    assert "QMainWindow" in report["qt"]  # the check saw the window's own classes
     # The start-up's log line still names the system (platform.platform() no longer does it).
     log_text = Path(report["log"]).read_text(encoding="utf-8")
     assert f"starting (Python {platform.python_version()}, {platform.system()}-" in log_text
