@@ -118,3 +118,28 @@ def test_the_launchers_first_window_runs_no_subprocess_and_loads_no_extra_module
     # The start-up's log line still names the system (platform.platform() no longer does it).
     log_text = Path(report["log"]).read_text(encoding="utf-8")
     assert f"starting (Python {platform.python_version()}, {platform.system()}-" in log_text
+
+
+# PySide6 asks of each module imported after it whether its source names PySide6; the launcher
+# answers from the file's bytes (inspect.getsource cost a twentieth of the start-up).
+PYSIDE_CHECK = r"""
+import json, sys
+import PySide6.QtCore
+feature = sys.modules["shibokensupport.feature"]
+pysides_own = feature._mod_uses_pyside
+from qagen_desktop import launcher
+launcher._quicken_pyside_import_hook()
+import qagen_desktop.core.records, qagen_desktop.ui.theme
+names = ["json", "qagen_desktop.core.records", "qagen_desktop.ui.theme", "sys"]
+print(json.dumps({"replaced": feature._mod_uses_pyside is not pysides_own,
+                  "answers": [[feature._mod_uses_pyside(sys.modules[name]),
+                               bool(pysides_own(sys.modules[name]))] for name in names]}))
+"""
+
+
+def test_the_launchers_check_for_pyside_in_a_module_answers_as_pysides_own(
+    tmp_path: Path,
+) -> None:
+    report = run_child(PYSIDE_CHECK, tmp_path)
+    assert report["replaced"]
+    assert report["answers"] == [[False, False], [False, False], [True, True], [False, False]]
