@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; ``argv`` excludes the program name (``sys.argv[1:]`` when None)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # Only an argument starting so can be -h, --help or --version (abbreviations are off):
+    # without one, the window opens without building the parser, whose messages load gettext's
+    # catalogues and the locale module.
+    if not any(arg.startswith(("-h", "--h", "--v")) for arg in args):
+        return _open_window(args)
     parser = _parser()
     known, _ = parser.parse_known_args(args)
     if known.version:

@@ -75,6 +75,7 @@ LAUNCHER_LATER = (
     "importlib.resources",
     "logging.handlers",  # socket, pickle and queue with it
     "qagen_desktop.core.estimate",  # no text and no prices: nothing to estimate yet
+    "locale",  # for gettext's catalogues of the argument parser, built only for -h or --version
 )
 
 # Qt classes the first paint does without: PySide6 builds all of a class's enums the first time
