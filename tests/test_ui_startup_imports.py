@@ -21,6 +21,7 @@ LATER = (
     "qagen_desktop.core.journal",
     "qagen_desktop.core.logging_setup",
     "qagen_desktop.core.generation.runner",
+    "qagen_desktop.core.generation.negotiation",  # the settings' defaults name its mode by value
     "pypdf",
     "bs4",
     "asyncio",
@@ -144,3 +145,11 @@ def test_the_launchers_check_for_pyside_in_a_module_answers_as_pysides_own(
     report = run_child(PYSIDE_CHECK, tmp_path)
     assert report["replaced"]
     assert report["answers"] == [[False, False], [False, False], [True, True], [False, False]]
+
+
+def test_the_run_defaults_name_the_json_schema_mode_by_its_value() -> None:
+    from qagen_desktop.core.generation.config import DEFAULTS
+    from qagen_desktop.core.generation.negotiation import ResponseMode
+
+    assert DEFAULTS.response_mode == ResponseMode.JSON_SCHEMA
+    assert ResponseMode(DEFAULTS.response_mode) is ResponseMode.JSON_SCHEMA
