@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; ``argv`` excludes the program name (``sys.argv[1:]`` when None)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # Only an argument starting so can be -h, --help or --version (abbreviations are off):
+    # without one, the window opens without building the parser, whose messages load gettext's
+    # catalogues and the locale module.
+    if not any(arg.startswith(("-h", "--h", "--v")) for arg in args):
+        return _open_window(args)
     parser = _parser()
     known, _ = parser.parse_known_args(args)
     if known.version:
@@ -70,6 +75,7 @@ def _open_window(args: list[str]) -> int:
     )
     try:
         _install_qt_message_handler()
+        _quicken_pyside_import_hook()
         from qagen_desktop.ui.app import run
 
         code = run([sys.argv[0] if sys.argv and sys.argv[0] else APP_NAME, *args])
@@ -133,6 +139,34 @@ def _install_qt_message_handler() -> None:
     qInstallMessageHandler(handler)
     # Keep a reference: Qt holds only the C++ side of the callback.
     _install_qt_message_handler.handler = handler  # type: ignore[attr-defined]
+
+
+def _quicken_pyside_import_hook() -> None:
+    """Make PySide6's check of each newly imported module a plain search of its file's bytes.
+
+    Once PySide6 is loaded, every module imported for the first time (and every one loaded
+    before it, at its next import) is read through ``inspect.getsource``, to see whether it
+    names PySide6 (for PySide's opt-in ``from __feature__ import`` switches, which this app does
+    not use): 80-odd modules before the first window, a twentieth of its start-up. The same
+    question asked of the file's bytes gives the same answer at a fraction of the cost; a
+    module without a .py file goes to PySide's own check. (napari#8584 describes this cost.)
+    """
+    feature = sys.modules.get("shibokensupport.feature")
+    original = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or not callable(original):
+        return
+
+    def uses_pyside(module: object) -> bool:
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            try:
+                with open(path, "rb") as source:
+                    return b"PySide6" in source.read()
+            except OSError:
+                pass
+        return bool(original(module))
+
+    setattr(feature, "_mod_uses_pyside", uses_pyside)  # noqa: B010
 
 
 def _show_start_failure(error: BaseException, log_path: Path | None) -> None:

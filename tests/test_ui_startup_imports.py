@@ -21,6 +21,7 @@ LATER = (
     "qagen_desktop.core.journal",
     "qagen_desktop.core.logging_setup",
     "qagen_desktop.core.generation.runner",
+    "qagen_desktop.core.generation.negotiation",  # the settings' defaults name its mode by value
     "pypdf",
     "bs4",
     "asyncio",
@@ -75,7 +76,12 @@ LAUNCHER_LATER = (
     "importlib.resources",
     "logging.handlers",  # socket, pickle and queue with it
     "qagen_desktop.core.estimate",  # no text and no prices: nothing to estimate yet
+    "locale",  # for gettext's catalogues of the argument parser, built only for -h or --version
 )
+
+# Qt classes the first paint does without: PySide6 builds all of a class's enums the first time
+# Python touches it (QStyle's take 10 ms).
+QT_LATER = ("QStyle",)
 
 START_THROUGH_LAUNCHER = r"""
 import json, sys
@@ -86,6 +92,8 @@ seen = {}
 def wire_and_watch(view, **kwargs):
     def shown():
         seen["loaded"] = sorted(sys.modules)
+        seen["qt"] = sorted(name for module in ("QtCore", "QtGui", "QtWidgets")
+                            for name in vars(sys.modules["PySide6." + module]))
         from PySide6.QtWidgets import QApplication
         QApplication.quit()
     view.firstShown.connect(shown)  # before the window's own work after its first paint
@@ -93,7 +101,8 @@ def wire_and_watch(view, **kwargs):
 ui_app.wire_window = wire_and_watch
 code = launcher.main([])
 from qagen_desktop.core.logging_setup import log_file
-print(json.dumps({"code": code, "loaded": seen.get("loaded", []), "log": str(log_file())}))
+print(json.dumps({"code": code, "loaded": seen.get("loaded", []), "qt": seen.get("qt", []),
+                  "log": str(log_file())}))
 """
 
 
@@ -105,6 +114,42 @@ def test_the_launchers_first_window_runs_no_subprocess_and_loads_no_extra_module
     assert report["code"] == 0 and "qagen_desktop.ui.main_view" in loaded
     early = sorted(name for name in LAUNCHER_LATER if name in loaded)
     assert early == [], f"loaded before the first paint: {early}"
+    qt_early = sorted(name for name in QT_LATER if name in report["qt"])
+    assert qt_early == [], f"Qt classes loaded before the first paint: {qt_early}"
+    assert "QMainWindow" in report["qt"]  # the check saw the window's own classes
     # The start-up's log line still names the system (platform.platform() no longer does it).
     log_text = Path(report["log"]).read_text(encoding="utf-8")
     assert f"starting (Python {platform.python_version()}, {platform.system()}-" in log_text
+
+
+# PySide6 asks of each module imported after it whether its source names PySide6; the launcher
+# answers from the file's bytes (inspect.getsource cost a twentieth of the start-up).
+PYSIDE_CHECK = r"""
+import json, sys
+import PySide6.QtCore
+feature = sys.modules["shibokensupport.feature"]
+pysides_own = feature._mod_uses_pyside
+from qagen_desktop import launcher
+launcher._quicken_pyside_import_hook()
+import qagen_desktop.core.records, qagen_desktop.ui.theme
+names = ["json", "qagen_desktop.core.records", "qagen_desktop.ui.theme", "sys"]
+print(json.dumps({"replaced": feature._mod_uses_pyside is not pysides_own,
+                  "answers": [[feature._mod_uses_pyside(sys.modules[name]),
+                               bool(pysides_own(sys.modules[name]))] for name in names]}))
+"""
+
+
+def test_the_launchers_check_for_pyside_in_a_module_answers_as_pysides_own(
+    tmp_path: Path,
+) -> None:
+    report = run_child(PYSIDE_CHECK, tmp_path)
+    assert report["replaced"]
+    assert report["answers"] == [[False, False], [False, False], [True, True], [False, False]]
+
+
+def test_the_run_defaults_name_the_json_schema_mode_by_its_value() -> None:
+    from qagen_desktop.core.generation.config import DEFAULTS
+    from qagen_desktop.core.generation.negotiation import ResponseMode
+
+    assert DEFAULTS.response_mode == ResponseMode.JSON_SCHEMA
+    assert ResponseMode(DEFAULTS.response_mode) is ResponseMode.JSON_SCHEMA

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qagen_desktop.core import paths
 from qagen_desktop.core.atomicfile import atomic_write_bytes
@@ -25,12 +25,10 @@ from qagen_desktop.core.endpoint import (
     guess_provider,
 )
 from qagen_desktop.core.generation.config import DEFAULTS
-from qagen_desktop.core.generation.negotiation import (
-    Refusal,
-    ResponseMode,
-    refusals_from,
-    response_mode_or_default,
-)
+
+if TYPE_CHECKING:
+    # Loaded by the methods that use them: the window's first start asks neither.
+    from qagen_desktop.core.generation.negotiation import Refusal, ResponseMode
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +90,11 @@ class Settings:
 
     def response_mode_for(self, endpoint: Endpoint) -> ResponseMode:
         """The mode that worked for this endpoint before; json_schema for a new one."""
+        from qagen_desktop.core.generation.negotiation import (
+            ResponseMode,
+            response_mode_or_default,
+        )
+
         try:
             return response_mode_or_default(self.response_modes.get(endpoint.key_id()))
         except Exception:  # an endpoint whose URL cannot work has no key_id
@@ -102,6 +105,8 @@ class Settings:
 
     def refusals_for(self, endpoint: Endpoint) -> frozenset[Refusal]:
         """What this endpoint refused before; nothing for a new one."""
+        from qagen_desktop.core.generation.negotiation import refusals_from
+
         try:
             return refusals_from(self.refusals.get(endpoint.key_id()))
         except Exception:  # an endpoint whose URL cannot work has no key_id

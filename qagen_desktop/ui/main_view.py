@@ -391,7 +391,12 @@ class _FirstPaint(QObject):
         self._after_paint.setInterval(0)
         self._after_paint.timeout.connect(self._fire)
         widget.installEventFilter(self)
-        QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._fire)
+        # A timer of its own (not QTimer.singleShot with a receiver, which loads QMetaMethod):
+        # it goes with this object too.
+        self._fallback = QTimer(self)
+        self._fallback.setSingleShot(True)
+        self._fallback.timeout.connect(self._fire)
+        self._fallback.start(FIRST_PAINT_FALLBACK_MS)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and not self._after_paint.isActive():

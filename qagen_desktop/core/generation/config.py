@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from qagen_desktop.core.chunking import MIN_CHUNK_CHARS
 from qagen_desktop.core.endpoint import Endpoint
 from qagen_desktop.core.errors import ConfigError
-from qagen_desktop.core.generation.negotiation import Refusal, ResponseMode
 from qagen_desktop.core.prompts import DEFAULT_TEMPLATE, check_template
+
+if TYPE_CHECKING:
+    from qagen_desktop.core.generation.negotiation import Refusal
 
 # ``chunk_chars`` of this value: fit the chunks to the server's context window (``qagen
 # --chunk-chars auto``; the window's "auto" setting).
@@ -21,6 +24,9 @@ AUTO_CHUNK_CHARS = 0
 # A grounded pair in JSON takes 60-120 tokens (question 10-40, answer 15-80, keys and quotes
 # about 12); a reply's limit allows this much per pair asked, plus ``REPLY_ALLOWANCE_TOKENS``.
 DEFAULT_TOKENS_PER_PAIR = 150
+# ``ResponseMode.JSON_SCHEMA`` by value: the negotiation's module (its request shapes) loads with
+# the first run, not with the settings that every start of the window reads.
+DEFAULT_RESPONSE_MODE = "json_schema"
 
 
 class InvalidValue(ConfigError):
@@ -47,7 +53,7 @@ class RunConfig:
     timeout: float = 60.0
     prompt_template: str = DEFAULT_TEMPLATE
     system_message: str = ""
-    response_mode: str = ResponseMode.JSON_SCHEMA
+    response_mode: str = DEFAULT_RESPONSE_MODE
     # The judge pass (see generation.judging): off by default; the run's endpoint, model and
     # key unless a judge endpoint or model is given. ``judge_api_key`` is the key for the judge
     # endpoint's own host (the session never hands it the generation key for another host).
@@ -67,6 +73,8 @@ class RunConfig:
 
     def validate(self) -> None:
         """Raise ConfigError (one sentence naming the fix) for a run that cannot work."""
+        from qagen_desktop.core.generation.negotiation import ResponseMode
+
         self.endpoint.chat_url()  # raises ConfigError for a URL that cannot work
         if self.total_pairs < 1:
             raise InvalidValue("total_pairs", "The number of pairs", "1 or more", self.total_pairs)

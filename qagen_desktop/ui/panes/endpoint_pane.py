@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRegularExpression, QStringListModel, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -34,6 +33,9 @@ from qagen_desktop.ui.theme import Tone, paint_tone
 from qagen_desktop.ui.widgets import name_widget
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QStringListModel
+    from PySide6.QtWidgets import QCompleter
+
     from qagen_desktop.core.estimate import TokenPrices
 
 # A price as typed: digits, one decimal point or comma, an optional "$" before.
@@ -68,12 +70,10 @@ class EndpointPane(QWidget):
         self.deploymentEdit = name_widget(QLineEdit(), "deploymentEdit", "Azure deployment")
         self.apiVersionEdit = name_widget(QLineEdit(), "apiVersionEdit", "Azure API version")
         self.modelEdit = name_widget(QLineEdit(), "modelEdit", "Model")
-        # The server's models, offered as the field is typed in; free typing stays.
-        self.modelList = QStringListModel(self)
-        self.modelCompleter = QCompleter(self.modelList, self)
-        self.modelCompleter.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.modelCompleter.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.modelEdit.setCompleter(self.modelCompleter)
+        # The server's models, offered as the field is typed in once they are listed
+        # (set_models makes the completer: there is nothing to offer before); free typing stays.
+        self.modelList: QStringListModel | None = None
+        self.modelCompleter: QCompleter | None = None
         self.listModelsButton = name_widget(
             QToolButton(), "listModelsButton", "List the server's models"
         )
@@ -316,6 +316,15 @@ class EndpointPane(QWidget):
 
     def set_models(self, names: list[str]) -> None:
         """Offer ``names`` in the model field, and open the list (the field keeps its text)."""
+        if self.modelList is None or self.modelCompleter is None:
+            from PySide6.QtCore import QStringListModel
+            from PySide6.QtWidgets import QCompleter
+
+            self.modelList = QStringListModel(self)
+            self.modelCompleter = QCompleter(self.modelList, self)
+            self.modelCompleter.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            self.modelCompleter.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.modelEdit.setCompleter(self.modelCompleter)
         self.modelList.setStringList(names)
         if names and self.isVisible():
             self.modelCompleter.setCompletionPrefix("")

@@ -4,7 +4,8 @@ editor and the table view itself. Each exists for speed at 100,000 rows (see the
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -15,35 +16,26 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import (
-    QFont,
-    QKeyEvent,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QStaticText,
-    QTransform,
-)
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QApplication,
     QHeaderView,
     QPlainTextEdit,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionFocusRect,
-    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
 
 from qagen_desktop.ui.table.results_filter import ResultsFilter
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette, QStaticText
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
 _PADDING = 4
 # Laid-out lines kept by the delegate: a few screens of cells (a full-screen table shows ~300).
 _LINES_KEPT = 2000
-_SELECTED = QStyle.StateFlag.State_Selected.value
-_HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
 # A cell editor shows this many lines, so an answer of a few lines can be read while edited.
 EDITOR_LINES = 5
 _RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -73,6 +65,18 @@ class RowNumbers(QHeaderView):
         super().paintEvent(event)
 
 
+@cache
+def _cell_painting() -> tuple[type[QStyle], type[QPalette], int, int]:
+    """QStyle and QPalette, and the selected and focused state bits, loaded at the first paint
+    of a cell: the first window's table is empty, and loading QStyle (all its enums) would
+    delay that window by 10 ms."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QStyle
+
+    flags = QStyle.StateFlag
+    return QStyle, QPalette, flags.State_Selected.value, flags.State_HasFocus.value
+
+
 class PlainTextDelegate(QStyledItemDelegate):
     """Paints a cell's one line of text, asking the model for that text only.
 
@@ -87,7 +91,7 @@ class PlainTextDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._model = model
         self._lines: dict[tuple[str, int], QStaticText] = {}
-        self._font = QFont()
+        self._font: QFont | None = None  # the font the kept lines were laid out in
 
     def paint(
         self,
@@ -95,6 +99,7 @@ class PlainTextDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        QStyle, QPalette, selected_bit, focus_bit = _cell_painting()
         widget = getattr(option, "widget", None)
         style = widget.style() if widget is not None else QApplication.style()
         # The background (selection, alternate rows) from the style; the text drawn directly,
@@ -105,7 +110,7 @@ class PlainTextDelegate(QStyledItemDelegate):
         rect = option.rect
         if text:
             line = self.line_for(text, rect.width() - 2 * _PADDING, option)
-            selected = bool(state & _SELECTED)
+            selected = bool(state & selected_bit)
             role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
             # A rejected pair (shown with "Show rejected") is drawn in the placeholder colour.
             if muted and not selected:
@@ -115,7 +120,9 @@ class PlainTextDelegate(QStyledItemDelegate):
             painter.setPen(option.palette.color(role))
             painter.drawStaticText(rect.left() + _PADDING, top, line)
             painter.restore()
-        if state & _HAS_FOCUS:
+        if state & focus_bit:
+            from PySide6.QtWidgets import QStyleOptionFocusRect
+
             focus = QStyleOptionFocusRect()
             focus.rect = rect
             focus.palette = option.palette
@@ -125,13 +132,17 @@ class PlainTextDelegate(QStyledItemDelegate):
     def line_for(self, text: str, width: int, option: QStyleOptionViewItem) -> QStaticText:
         """``text`` elided to ``width`` and laid out in the option's font, made once."""
         font = option.font
-        if font != self._font:
+        if self._font is None or font != self._font:
+            from PySide6.QtGui import QFont  # see _cell_painting
+
             self._lines.clear()
-            self._font = font
+            self._font = QFont(font)  # a copy: the option's own font goes with the option
         line = self._lines.get((text, width))
         if line is None:
             if len(self._lines) >= _LINES_KEPT:
                 self._lines.clear()  # the rows in view come back at their next paint
+            from PySide6.QtGui import QStaticText, QTransform  # see _cell_painting
+
             elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
             line = QStaticText(elided)
             line.setTextFormat(Qt.TextFormat.PlainText)
