@@ -5,6 +5,7 @@ against the loopback server (``FakeLLMServer(mix_bad=True)``), which knows what 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,6 @@ def test_a_run_whose_every_pair_fails_still_says_why_and_writes_the_rejected(
     assert summary_counts(done.stdout) == {"answer repeating the question": len(rejected)}
     assert f"Wrote the {len(rejected)} rejected pairs to rejected.jsonl" in done.stdout
     assert "no pairs came back" in done.stderr
+    # What the run spent is said though nothing was kept.
+    spent = re.search(r"Wrote no pairs in [\d.]+ s; tokens: (\d+) prompt", done.stdout)
+    assert spent and int(spent.group(1)) > 0, done.stdout

@@ -31,6 +31,7 @@ from qagen_desktop.cli.export import (
     Export,
     report_rejections,
     summarise,
+    usage_text,
     write_dataset,
     write_pairs,
     write_rejected,
@@ -277,6 +278,11 @@ def _finish(
     failures = result.failed
     _report_failures(result, progress, err, secret)
     if not pairs:
+        judge = result.judge_usage if options.plan.config.judge else None
+        # What the run spent, though it kept nothing: a paid endpoint bills it all the same.
+        out.write(
+            f"Wrote no pairs in {result.elapsed:.1f} s; tokens: {usage_text(result.usage, judge)}\n"
+        )
         if result.rejected and write_rejected(options.export, result.rejected, err):
             # Every pair failed a check: the reasons are what the user needs most.
             report_rejections(options.export, options.plan.config, result, out)
