@@ -248,8 +248,15 @@ def set_up_review(window: Any) -> None:
     results.showRejectedCheck.setChecked(True)
     results.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.AscendingOrder)  # Score
     results.fit_columns()
-    # The judge is still at work on the rest (the bar still tells of the run that made them).
-    window.statusBar().showMessage("Judging 12 pairs… (Esc stops)")
+    # The judge is still at work on the rest: the bar counts the pairs it has judged.
+    from qagen_desktop.ui.controllers.review import JUDGE_PROGRESS_FORMAT
+    from qagen_desktop.ui.controllers.run import set_progress
+
+    judged = sum(verdict is not None for verdict in VERDICTS)
+    window.progressBar.setFormat(JUDGE_PROGRESS_FORMAT)
+    window.progressBar.setTextVisible(True)
+    set_progress(window.progressBar, judged, len(VERDICTS))
+    window.statusBar().showMessage(f"Judged {judged} of {len(VERDICTS)} pairs… (Esc stops)")
     window.results_pane.table.selectRow(0)
 
 

@@ -255,8 +255,16 @@ def test_judge_pairs_rates_given_pairs_per_chunk_and_rejects_the_low_ones() -> N
         pairs.append(QAPair("Typed in by hand?", "Yes, with no source."))
         before = len(server.requests)
         config = RunConfig(endpoint=Endpoint(url=server.url, model="m"))
-        outcome = Generator(config, sleep=no_sleep).judge_pairs(pairs)
+        reported: list[tuple[int, int]] = []
+        outcome = Generator(config, sleep=no_sleep).judge_pairs(
+            pairs, progress=lambda done, total: reported.append((done, total))
+        )
         judged = server.requests[before:]
+    # One report per chunk, counting the pairs with a source text up to all of them.
+    assert len(reported) == len(chunks)
+    assert [total for _, total in reported] == [len(pairs) - 1] * len(chunks)
+    assert [done for done, _ in reported] == sorted({done for done, _ in reported})
+    assert reported[-1][0] == len(pairs) - 1
     assert len(judged) == len(chunks), "one request per chunk text"
     assert all(req.is_judge for req in judged)
     assert len(outcome.rated) == len(pairs) - 1

@@ -266,11 +266,13 @@ class _Engine:
     def __init__(self, config: Any) -> None:
         self.config = config
 
-    def judge_pairs(self, pairs: list[QAPair]) -> _Outcome:
+    def judge_pairs(self, pairs: list[QAPair], *, progress: Any = None) -> _Outcome:
         _Engine.threads.append(threading.current_thread())
         _Engine.given.append(list(pairs))
         outcome = _Outcome()
-        for pair in pairs:
+        for done, pair in enumerate(pairs, start=1):
+            if progress is not None:
+                progress(done, len(pairs))
             even = int(pair.question.split()[1].rstrip("?")) % 2 == 0
             pair.score, pair.reason = (9, "Grounded.") if even else (3, "Off the point.")
             outcome.rated.append(pair)
@@ -335,6 +337,9 @@ def test_judge_all_rates_every_pair_that_would_be_saved(
     qtbot.waitUntil(lambda: not review.running)
     assert [p.question for p in engine.given[0]] == [f"Question {i}?" for i in range(4)]
     assert _counts(window) == "2 accepted · 3 rejected"
+    # The judge pass moved the progress bar, in pairs.
+    bar = window.progressBar
+    assert (bar.value(), bar.maximum(), bar.text()) == (4, 4, "4 of 4 pairs judged")
 
 
 def test_regenerating_selected_rows_puts_new_pairs_in_their_place(
@@ -376,7 +381,7 @@ class _SlowEngine(_Engine):
         super().__init__(config)
         self._stop = threading.Event()
 
-    def judge_pairs(self, pairs: list[QAPair]) -> _Outcome:
+    def judge_pairs(self, pairs: list[QAPair], *, progress: Any = None) -> _Outcome:
         _SlowEngine.started.set()
         self._stop.wait()
         return _Outcome(unjudged=list(pairs), cancelled=True)
@@ -440,11 +445,13 @@ def test_the_engine_judges_and_regenerates_selected_rows_from_the_window(
     wait_until_idle(qtbot, window)
     review = window.controller.review
     assert review is not None
-    _table(window).selectAll()
+    _table(window).selectAll()  # the rows shown: the accepted pairs
+    judged = sum(pair.status is not PairStatus.REJECTED for pair in window.model.pairs)
     with qtbot.waitSignal(review.finishedJob, timeout=30000):
         window.actionJudge.trigger()
     qtbot.waitUntil(lambda: not review.running)
     assert llm_server.requests[-1].is_judge
+    assert window.progressBar.text() == f"{judged} of {judged} pairs judged"
     # What the table still shows was scored at least 7, and the server meant it as a good pair.
     scores = _shown(window, SCORE)
     assert scores and all(score and int(score) >= 7 for score in scores)

@@ -26,6 +26,9 @@ from qagen_desktop.core.generation.retry import QuotaWait, RetryPolicy
 from qagen_desktop.core.quality import PairChecker
 from qagen_desktop.core.records import QAPair
 
+# How far a review job has got: (pairs done, pairs in all).
+Progress = Callable[[int, int], None]
+
 
 class _RunLike(Protocol):
     """What the review needs of the runner's per-run state (``runner._Run``)."""
@@ -53,7 +56,9 @@ class ReviewTools:
     _cancel_requested: bool
     _new_run: Callable[[list[tuple[Chunk, int]]], _RunLike]
 
-    def judge_pairs(self, pairs: Sequence[QAPair]) -> JudgeOutcome:
+    def judge_pairs(
+        self, pairs: Sequence[QAPair], *, progress: Progress | None = None
+    ) -> JudgeOutcome:
         """Rate ``pairs`` with the run's judge (``config.judge_endpoint``/``judge_model``, else
         the generation endpoint and model), one request per chunk text (``pair.source``).
 
@@ -63,8 +68,10 @@ class ReviewTools:
         ``max_retries`` further requests per chunk, are returned as unjudged (the latter with a
         reason starting "Not judged:"). The pairs are changed in place: pass copies to keep
         the old values (undo). The window's review calls this on selected rows.
+        ``progress(done, total)`` is called, on the engine's thread, as each chunk's pairs are
+        through (rated or given up on): ``done`` of the ``total`` pairs with a source text.
         """
-        return judge_pairs(self, pairs)
+        return judge_pairs(self, pairs, progress)
 
     def regenerate(self, pairs: Sequence[QAPair], *, others: Sequence[QAPair] = ()) -> RunResult:
         """New pairs to replace ``pairs``, each asked of its own chunk (``pair.chunk`` and
@@ -104,7 +111,9 @@ def drive(generator: ReviewTools, main: Coroutine[Any, Any, None]) -> bool:
     return cancelled
 
 
-def judge_pairs(generator: ReviewTools, pairs: Sequence[QAPair]) -> JudgeOutcome:
+def judge_pairs(
+    generator: ReviewTools, pairs: Sequence[QAPair], progress: Progress | None = None
+) -> JudgeOutcome:
     """See ``Generator.judge_pairs``."""
     config = generator.config
     config.validate()
@@ -118,6 +127,16 @@ def judge_pairs(generator: ReviewTools, pairs: Sequence[QAPair]) -> JudgeOutcome
             "saved without meta, or typed in): regenerate them, or judge them by hand."
         )
     pending = [pair for group in groups.values() for pair in group]
+    done = 0
+
+    async def judge(
+        judging: JudgePass, client: httpx.AsyncClient, text: str, group: list[QAPair]
+    ) -> None:
+        nonlocal done
+        await _judge_group(generator, judging, client, text, group, total)
+        done += len(group)
+        if progress is not None:
+            progress(done, len(pending))
 
     async def main() -> None:
         judging = JudgePass(config, asyncio.Semaphore(config.concurrency))
@@ -125,16 +144,13 @@ def judge_pairs(generator: ReviewTools, pairs: Sequence[QAPair]) -> JudgeOutcome
             config.timeout, config.concurrency, generator._transport, endpoint=judging.endpoint
         ) as client:
             await asyncio.gather(
-                *(
-                    _judge_group(generator, judging, client, text, group, total)
-                    for text, group in groups.items()
-                )
+                *(judge(judging, client, text, group) for text, group in groups.items())
             )
 
     total.cancelled = drive(generator, main())
     if total.cancelled:
-        done = {id(pair) for pair in total.rated + total.unjudged}
-        total.unjudged += [pair for pair in pending if id(pair) not in done]
+        through = {id(pair) for pair in total.rated + total.unjudged}
+        total.unjudged += [pair for pair in pending if id(pair) not in through]
     return total
 
 

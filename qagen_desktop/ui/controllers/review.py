@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QStatusBar
+from PySide6.QtWidgets import QProgressBar, QStatusBar
 from shiboken6 import isValid
 
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.ui.controllers.document import DocumentController
+from qagen_desktop.ui.controllers.run import set_progress
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.table.edit_commands import ReplacePairsCommand
 from qagen_desktop.ui.worker import EngineWorker, start_in_thread
@@ -33,19 +34,24 @@ if TYPE_CHECKING:
 
 ConfigBuilder = Callable[[], "RunConfig"]
 GeneratorFactory = Callable[["RunConfig"], "Generator"]
-# A job's call gets the Generator; typed loosely, as the review's engine methods
-# (``judge_pairs``, ``regenerate``) come with the core's judge pass.
-EngineCall = Callable[[Any], Any]
+# A job's call gets the Generator and a ``report(done, total)`` of its progress; typed loosely,
+# as the review's engine methods (``judge_pairs``, ``regenerate``) come with the core's judge pass.
+Report = Callable[[int, int], None]
+EngineCall = Callable[[Any, Report], Any]
 MESSAGE_MS = 10000
+JUDGE_PROGRESS_FORMAT = "%v of %m pairs judged"
 
 
 class ReviewWorker(EngineWorker):
     """Calls one engine method (``judge_pairs`` or ``regenerate``) on a Generator built on the
     worker's thread (see ``EngineWorker``).
 
-    Signals: error(str), finished(object) -- always last: what the call returned, or None
-    after an error.
+    Signals: progressed(int, int) -- pairs done and in all, as the call reports them;
+    error(str), finished(object) -- always last: what the call returned, or None after an
+    error.
     """
+
+    progressed = Signal(int, int)
 
     def __init__(
         self,
@@ -58,13 +64,14 @@ class ReviewWorker(EngineWorker):
         self._call = call
 
     def work(self, generator: Generator) -> Any:
-        return self._call(generator)
+        return self._call(generator, self.progressed.emit)
 
 
 class ReviewView(Protocol):
     """The widgets the review drives (``ui.main_view.MainView`` has them)."""
 
     results_pane: ResultsPane
+    progressBar: QProgressBar
     actionRegenerate: QAction
     actionJudge: QAction
     actionJudgeAll: QAction
@@ -159,10 +166,14 @@ class ReviewController(QObject):
             return
         copies = [replace(pair) for pair in originals]
         if self._start(
-            lambda generator: generator.judge_pairs(copies),
+            lambda generator, report: generator.judge_pairs(copies, progress=report),
             partial(self._judged, originals, copies),
         ):
             self._tell(f"Judging {len(originals):,} pairs… (Esc stops)")
+            bar = self.view.progressBar
+            bar.setFormat(JUDGE_PROGRESS_FORMAT)
+            bar.setTextVisible(True)
+            set_progress(bar, 0, len(copies))
 
     @Slot()
     def regenerate_selected(self) -> None:
@@ -179,7 +190,7 @@ class ReviewController(QObject):
         others = [pair for pair in pairs if id(pair) not in chosen]
         copies = [replace(pair) for pair in originals]
         if self._start(
-            lambda generator: generator.regenerate(copies, others=others),
+            lambda generator, _report: generator.regenerate(copies, others=others),
             partial(self._regenerated, originals),
         ):
             skipped = len(rows) - len(originals)
@@ -200,6 +211,7 @@ class ReviewController(QObject):
             return False
         worker = ReviewWorker(build, call, generator_factory=self.generator_factory)
         # Slots of this object (not lambdas): Qt queues them to the GUI thread.
+        worker.progressed.connect(self._progressed)
         worker.error.connect(self._failed)
         worker.finished.connect(self._job_finished)
         self._apply = apply
@@ -208,6 +220,11 @@ class ReviewController(QObject):
         self.view.results_pane.show_message("")
         self._thread = start_in_thread(worker, self._thread_finished)
         return True
+
+    @Slot(int, int)
+    def _progressed(self, done: int, total: int) -> None:
+        set_progress(self.view.progressBar, done, max(total, 1))
+        self._tell(f"Judged {done:,} of {total:,} pairs… (Esc stops)")
 
     @Slot(object)
     def _job_finished(self, result: Any) -> None:
