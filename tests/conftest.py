@@ -7,6 +7,7 @@ Qt loads only for the tests that use them.
 
 from __future__ import annotations
 
+import faulthandler
 import inspect
 import os
 import sys
@@ -29,6 +30,39 @@ pytest_plugins = ["fake_server", "secret_service"]
 
 # Before anything imports Qt: no screen is needed for the window tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A test still running after this long is stuck: every thread's stack goes to ``HANG_REPORT``
+# (under the rootdir; .ci/run prints it) and the run exits. pytest-timeout (300 s) cannot end a
+# test whose main thread is blocked inside Qt with the GIL held (a deadlock: its alarm is Python
+# code, which never runs); faulthandler's timer is a C thread. The stacks go to a file because
+# pytest holds stderr for the test's output, which is lost when the process exits.
+HANG_LIMIT_S = float(os.environ.get("QAGEN_TEST_HANG_LIMIT_S", "600"))
+HANG_REPORT = "hang-stacks.txt"
+
+
+@pytest.fixture(scope="session")
+def hang_report(pytestconfig: pytest.Config) -> Iterator[Any]:
+    path = pytestconfig.rootpath / HANG_REPORT
+    with path.open("w", encoding="utf-8") as report:
+        yield report
+    if path.stat().st_size == 0:
+        path.unlink()
+
+
+@pytest.fixture(autouse=True)
+def hang_limit(hang_report: Any, request: pytest.FixtureRequest) -> Iterator[None]:
+    """End the whole run, with the stacks, where a test hangs (see ``HANG_LIMIT_S``)."""
+    hang_report.seek(0)
+    hang_report.truncate()
+    hang_report.write(f"{request.node.nodeid} ran over {HANG_LIMIT_S:g} s:\n")
+    hang_report.flush()
+    faulthandler.dump_traceback_later(HANG_LIMIT_S, exit=True, file=hang_report)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        hang_report.seek(0)
+        hang_report.truncate()
 
 
 @pytest.fixture(autouse=True)
