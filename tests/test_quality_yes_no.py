@@ -50,3 +50,38 @@ def test_a_yes_or_no_to_a_question_about_the_text_is_kept(
     assert check_supported(question, answer, chunk_vocabulary(text)) is None
     checker = PairChecker(QuestionIndex())
     assert checker.check(QAPair(question, answer), Chunk(0, 0, text)) is None
+
+
+AS_IS = (
+    'PSF is making Python available to Licensee on an "AS IS" basis. See the web site of the '
+    "foundation for the full text, and the 2001 release for the first version it covers."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # A real llama.cpp run wrote this pair, and it is right; "asis" is the text's "AS IS".
+        ("is python available for licensee on asis basis", "yes"),
+        ("Where is the full text?", "On its website."),
+    ],
+)
+def test_a_word_the_text_writes_as_two_is_found_there(question: str, answer: str) -> None:
+    assert check_supported(question, answer, chunk_vocabulary(AS_IS), chunk=AS_IS) is None
+    assert PairChecker().check(QAPair(question, answer), Chunk(0, 0, AS_IS)) is None
+    # Without the text, only its words: the joined word is not among them.
+    assert check_supported(question, answer, chunk_vocabulary(AS_IS)) is Rejection.UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Is Python available to licensees in Germany on an asis basis?", "yes"),
+        ("Which release does it cover first?", "The 20012 release."),  # 2001 and 2 are not it
+        ("When did the first version come out?", "In 1998."),
+    ],
+)
+def test_joined_words_rescue_no_claim_the_text_does_not_make(question: str, answer: str) -> None:
+    assert (
+        PairChecker().check(QAPair(question, answer), Chunk(0, 0, AS_IS)) is Rejection.UNSUPPORTED
+    )

@@ -11,7 +11,9 @@ already kept.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from typing import Protocol
 
 from qagen_desktop.core.quality import text
@@ -128,7 +130,12 @@ def _echo(question: str, answer: str, asked: text.Tokens, given: text.Tokens) ->
 
 
 def check_supported(
-    question: str, answer: str, vocabulary: frozenset[str], min_support: float = MIN_SUPPORT
+    question: str,
+    answer: str,
+    vocabulary: frozenset[str],
+    min_support: float = MIN_SUPPORT,
+    *,
+    chunk: str = "",
 ) -> Rejection | None:
     """UNSUPPORTED when too little of what the answer adds is found in its chunk.
 
@@ -142,16 +149,22 @@ def check_supported(
     question with two or more content words, none of them (nor any of its numbers) in the
     chunk, is about something else ("What was your favorite school?" of a licence), whatever
     its answer; one word may be the question's own for a word of the text ("firm" for
-    "company").
+    "company"). A word the chunk writes as two ("asis" for "AS IS", "website" for "web site")
+    is found there, where the ``chunk``'s text is given (``text.joined_words``).
     """
-    return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support)
+    joined = (lambda: text.joined_words(chunk)) if chunk else None
+    return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support, joined)
 
 
 _NOTHING = text.Tokens(*(frozenset[str](),) * len(text.Tokens._fields))
 
 
 def _supported(
-    asked: text.Tokens, given: text.Tokens, vocabulary: frozenset[str], min_support: float
+    asked: text.Tokens,
+    given: text.Tokens,
+    vocabulary: frozenset[str],
+    min_support: float,
+    joined: Callable[[], frozenset[str]] | None = None,
 ) -> Rejection | None:
     # The question's own words, framing left out (CJK, compared by characters, has none).
     topic = asked.asking & asked.content
@@ -163,11 +176,15 @@ def _supported(
             # A yes or a no adds no word: the question carries the whole claim, so each of its
             # words must be the chunk's ("is this a valid question?" / "yes" is about no text
             # at all; "Is a full answer possible for this question?" about none of a licence).
-            return _supported(_NOTHING, asked, vocabulary, 1.0)
+            return _supported(_NOTHING, asked, vocabulary, 1.0, joined)
         return None
     if not (given.figures - asked.numbers) <= vocabulary:
         return Rejection.UNSUPPORTED
     found = len(new & vocabulary)
+    if found < min_support * len(new) and joined is not None:
+        # Short of support: the words missing may be the chunk's, written there as two (rare,
+        # so the chunk's joined words are only read here).
+        found += len((new - vocabulary) & joined())
     return None if found >= min_support * len(new) else Rejection.UNSUPPORTED
 
 
@@ -216,7 +233,8 @@ class PairChecker:
             return rejection
         if source:
             vocabulary = self._vocabulary(source)
-            rejection = _supported(asked, given, vocabulary, self.min_support)
+            joined = partial(text.joined_words, source)
+            rejection = _supported(asked, given, vocabulary, self.min_support, joined)
             if rejection is not None:
                 return rejection
         if self.index.find(pair.question, asked) is not None:

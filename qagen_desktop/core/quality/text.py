@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from qagen_desktop.core.quality import stopwords
@@ -257,6 +259,19 @@ def chunk_vocabulary(text: str) -> frozenset[str]:
         found.update(map(_VOCABULARY.__getitem__, distinct))
         return frozenset(found)
     return frozenset(map(_VOCABULARY.__getitem__, words))  # faster than a set of the words first
+
+
+@lru_cache(maxsize=16)
+def joined_words(text: str) -> frozenset[str]:
+    """The keys of each two neighbouring words of ``text`` written as one ("as is" gives the key
+    of "asis", "web site" that of "website"): a word a pair spells whole where the text spells
+    it in two. Numbers are left out ("19" and "98" are not 1998)."""
+    words = _words(_joined_thousands(fold(text)))
+    return frozenset(
+        key(first + second)
+        for first, second in pairwise(words)
+        if not (first.isdigit() or second.isdigit())
+    )
 
 
 def _joined_thousands(folded: str) -> str:
