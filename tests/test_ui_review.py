@@ -236,6 +236,35 @@ def test_review_changes_are_journaled_and_replay_with_their_status(
     assert restored[0].document == "rivers.txt"
 
 
+def test_a_delete_of_many_scattered_rows_is_journaled_and_undone_whole(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "rivers.jsonl"
+    _open(window, path, _pairs(400), include_meta=True)
+    document = window.controller.document
+    doomed = list(range(1, 400, 3))  # 133 runs: one batch for the table
+    document.remove_rows(doomed)
+    journal = document.journal.path
+    assert journal is not None
+    restored = replay(read_journal(journal).records, lambda ref: load_dataset(ref.path).pairs)
+    kept = [f"Question {i}?" for i in range(400) if i not in doomed]
+    assert [p.question for p in restored] == [p.question for p in window.model.pairs] == kept
+    assert _shown(window) == kept
+    document.undo_stack.undo()
+    # The table keeps its place through the batch and its undo.
+    bar = _table(window).verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    place = bar.value()
+    assert place > 0
+    document.remove_rows([row for row in range(400) if row % 5 == 1])
+    assert bar.value() == min(place, bar.maximum()) > 0
+    document.undo_stack.undo()
+    assert bar.value() == place
+    assert _shown(window) == [f"Question {i}?" for i in range(400)]
+    restored = replay(read_journal(journal).records, lambda ref: load_dataset(ref.path).pairs)
+    assert [p.question for p in restored] == [f"Question {i}?" for i in range(400)]
+
+
 # Judge and regenerate through a stand-in engine ---------------------------------------------
 
 

@@ -309,3 +309,64 @@ def test_deleting_selected_rows_while_sorted_deletes_those_pairs_and_undo_restor
     assert [pair.question for pair in window.model.pairs] == list(WORDS)
     assert window.controller.document.save()
     assert _saved(path) == list(WORDS)
+
+
+def _many_pairs(count: int, chance: random.Random) -> list[QAPair]:
+    pairs = []
+    for number in range(count):
+        pair = QAPair(f"Question {chance.randrange(10_000)} of {number}?", f"Answer {number}.")
+        if number % 7 == 0:
+            pair.status, pair.rejection = PairStatus.REJECTED, "echo"
+        pair.score = chance.choice([None, *range(1, 11)])
+        pairs.append(pair)
+    return pairs
+
+
+def test_a_delete_of_many_scattered_rows_redoes_the_view_once_and_undo_puts_it_back() -> None:
+    from qagen_desktop.ui.table.edit_commands import RemoveRowsCommand
+
+    chance = random.Random(3)
+    model = ResultsModel(_many_pairs(2_000, chance))
+    proxy = ResultsFilter(model)
+    proxy.sort(SCORE, DESCENDING)
+    ModelTester(None).check(proxy)  # type: ignore[arg-type]
+    before = [model.pairs[row] for row in _view_rows(proxy)]
+    doomed = chance.sample(range(len(model.pairs)), 300)
+    gone = {id(model.pairs[row]) for row in doomed}
+    signals: list[str] = []
+    proxy.modelReset.connect(lambda: signals.append("reset"))
+    proxy.rowsRemoved.connect(lambda *_: signals.append("removed"))
+    proxy.rowsInserted.connect(lambda *_: signals.append("inserted"))
+    removed: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
+
+    delete = RemoveRowsCommand(model, doomed)
+    delete.redo()
+    assert signals == ["reset"]  # once, not a renumbering of every row per run
+    assert len(model.pairs) == 1_700 and not any(id(pair) in gone for pair in model.pairs)
+    assert len(removed) == len({*doomed}) - sum(  # the source still signals each run (journal)
+        1 for row in doomed if row - 1 in doomed
+    )
+    assert _view_rows(proxy) == _expected(model, proxy)
+    assert [model.pairs[row] for row in _view_rows(proxy)] == [
+        pair for pair in before if id(pair) not in gone
+    ]
+    delete.undo()
+    assert signals == ["reset", "reset"]
+    assert [model.pairs[row] for row in _view_rows(proxy)] == before
+    assert _view_rows(proxy) == _expected(model, proxy)
+
+
+def test_a_batch_keeps_an_edited_row_the_filter_no_longer_matches() -> None:
+    from qagen_desktop.ui.table.edit_commands import RemoveRowsCommand
+
+    model = ResultsModel(_many_pairs(400, random.Random(5)))
+    proxy = ResultsFilter(model)
+    proxy.set_filter_text("question 1")
+    shown = _view_rows(proxy)
+    edited = shown[0]
+    model.set_text(edited, QUESTION, "Reworded, without the filter's words?")
+    assert edited in _view_rows(proxy)  # it stays until the filter changes
+    others = [row for row in range(400) if row != edited][::3]
+    RemoveRowsCommand(model, others).redo()
+    assert "Reworded, without the filter's words?" in _column(proxy)

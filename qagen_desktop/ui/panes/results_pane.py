@@ -204,7 +204,19 @@ class ResultsPane(QWidget):
         for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged):
             signal.connect(self.update_counts)
         model.modelReset.connect(self.update_counts)
+        # A batch (a delete of many scattered rows, its undo) resets the filter: the table
+        # keeps its place. Connected after the filter, whose own reset comes first.
+        self._scroll_before_batch = 0
+        model.batchStarted.connect(self._keep_place)
+        model.batchEnded.connect(self._restore_place)
         self.update_counts()
+
+    def _keep_place(self) -> None:
+        self._scroll_before_batch = self.table.verticalScrollBar().value()
+
+    def _restore_place(self) -> None:
+        self.table.doItemsLayout()  # the scroll range of the rows now shown, at once
+        self.table.verticalScrollBar().setValue(self._scroll_before_batch)
 
     def _build_sorting(self, columns: QHeaderView) -> None:
         """A header click sorts by its column, a second descending, a third back to the source

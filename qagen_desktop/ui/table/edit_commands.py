@@ -110,13 +110,8 @@ class RemoveRowsCommand(QUndoCommand):
         self._removed: list[tuple[int, list[QAPair]]] = []
 
     def redo(self) -> None:
-        # From the bottom up, so the row numbers of the ranges still to remove stay valid.
-        self._removed = [
-            (first, self._model.remove_pairs(first, count))
-            for first, count in reversed(self._ranges)
-        ]
+        self._removed = self._model.remove_runs(self._ranges)
 
     def undo(self) -> None:
-        for first, pairs in reversed(self._removed):
-            self._model.insert_pairs(first, pairs)
+        self._model.insert_runs(self._removed)
         self._removed = []

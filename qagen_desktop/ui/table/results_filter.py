@@ -61,6 +61,11 @@ class ResultsFilter(QAbstractTableModel):
         source.dataChanged.connect(self._changed)
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._reset)
+        source.batchStarted.connect(self._batch_started)
+        source.batchEnded.connect(self._batch_ended)
+        # In a batch of the source's (a delete of many scattered rows, its undo): the pairs
+        # shown when it began and those it put back, by identity; None outside one.
+        self._batch: tuple[set[int], set[int]] | None = None
 
     def sourceModel(self) -> ResultsModel:
         return self._source
@@ -212,6 +217,36 @@ class ResultsFilter(QAbstractTableModel):
             return None
         return self._ordered(self._matching(0, len(self._source.pairs)))
 
+    def _matches(self, pair: QAPair) -> bool:
+        if not self._show_rejected and pair.status is PairStatus.REJECTED:
+            return False
+        needle = self._needle
+        return not needle or needle in pair.question.casefold() or needle in pair.answer.casefold()
+
+    def _batch_started(self) -> None:
+        """Many runs of rows are about to go or come back: the rows are redone once, at the
+        end (one reset), not renumbered at every run (a pass over every row each)."""
+        if self._rows is None:
+            return  # passing the source's signals through costs nothing per run
+        self.beginResetModel()
+        pairs = self._source.pairs
+        self._batch = ({id(pairs[row]) for row in self._rows}, set())
+
+    def _batch_ended(self) -> None:
+        if self._batch is None:
+            return
+        shown, inserted = self._batch
+        self._batch = None
+        # What was shown stays shown (an edited row the filter no longer matches, too); what
+        # came back is shown where it matches, as a row put back one at a time would be.
+        rows = [
+            row
+            for row, pair in enumerate(self._source.pairs)
+            if id(pair) in shown or (id(pair) in inserted and self._matches(pair))
+        ]
+        self._rows = self._ordered(rows)
+        self.endResetModel()
+
     def _matching(self, first: int, stop: int) -> list[int]:
         needle, pairs = self._needle, self._source.pairs
         hidden = None if self._show_rejected else PairStatus.REJECTED
@@ -318,10 +353,15 @@ class ResultsFilter(QAbstractTableModel):
             rows[:] = [row + count if row >= first else row for row in rows]
 
     def _about_to_insert(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._batch is not None:
+            return
         if self._rows is None:
             self.beginInsertRows(QModelIndex(), first, last)
 
     def _inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._batch is not None:
+            self._batch[1].update(map(id, self._source.pairs[first : last + 1]))
+            return
         rows = self._rows
         if rows is None:
             self.endInsertRows()
@@ -342,6 +382,8 @@ class ResultsFilter(QAbstractTableModel):
             self._show(row)
 
     def _about_to_remove(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._batch is not None:
+            return
         rows = self._rows
         if rows is None:
             self.beginRemoveRows(QModelIndex(), first, last)
@@ -363,6 +405,8 @@ class ResultsFilter(QAbstractTableModel):
             self._hide(start, start + length - 1)
 
     def _removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._batch is not None:
+            return
         if self._rows is None:
             self.endRemoveRows()
             return

@@ -2,15 +2,19 @@
 
 Every change goes through five primitives (insert, remove, set text, replace rows, replace all)
 so the undo commands, the generation run, the review and the recovery journal all see the same
-row signals. The model keeps a count of each status as they go, for the review's counts.
+row signals. The model keeps a count of each status as they go, for the review's counts. Many
+scattered runs of rows removed or put back at once are one batch (``remove_runs``,
+``insert_runs``): each run still has its row signals, between ``batchStarted`` and
+``batchEnded``, so that a filter over the model can redo its rows once instead of at every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.ui.table.cells import (  # the column numbers are this module's too
@@ -28,6 +32,8 @@ HEADERS = ("Question", "Answer", "Source chunk", "Score", "Status", "Why")
 FIELDS = ("question", "answer")
 # The columns a verdict fills: a change that reaches them is a change of verdict, not of text.
 VERDICT_COLUMNS = range(SCORE, REASON + 1)
+# Runs of rows removed or put back at once beyond this: one batch (see the module docstring).
+BATCH_RUNS = 64
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -48,7 +54,13 @@ class ResultsModel(QAbstractTableModel):
 
     ``edit_handler(row, column, text)`` receives edits made in the view (the window routes them
     through its undo stack, which marks the pair edited); without one, edits apply directly.
+
+    Signals: batchStarted(), batchEnded() -- around the row signals of a batch of more than
+    ``BATCH_RUNS`` runs.
     """
+
+    batchStarted = Signal()
+    batchEnded = Signal()
 
     def __init__(self, pairs: list[QAPair] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
@@ -158,6 +170,30 @@ class ResultsModel(QAbstractTableModel):
             self._counts[pair.status] -= 1
         self.endRemoveRows()
         return removed
+
+    def remove_runs(self, runs: Sequence[tuple[int, int]]) -> list[tuple[int, list[QAPair]]]:
+        """Remove each (first row, count) run of ``runs`` (ascending, apart; ``row_ranges``),
+        from the bottom up; returns each run's first row and pairs, bottom up, for
+        ``insert_runs``."""
+        with self._batch(len(runs)):
+            return [(first, self.remove_pairs(first, count)) for first, count in reversed(runs)]
+
+    def insert_runs(self, runs: Sequence[tuple[int, list[QAPair]]]) -> None:
+        """Put back what ``remove_runs`` returned: each run at its first row, from the top."""
+        with self._batch(len(runs)):
+            for first, pairs in reversed(runs):
+                self.insert_pairs(first, pairs)
+
+    @contextmanager
+    def _batch(self, runs: int) -> Iterator[None]:
+        if runs <= BATCH_RUNS:
+            yield
+            return
+        self.batchStarted.emit()
+        try:
+            yield
+        finally:
+            self.batchEnded.emit()
 
     def replace_rows(self, changes: Sequence[tuple[int, QAPair]]) -> list[tuple[int, QAPair]]:
         """Put other pairs at some rows (a verdict, a regenerated pair, an edit that marks the
