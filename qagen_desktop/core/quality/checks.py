@@ -152,7 +152,7 @@ def check_supported(
     "company"). A word the chunk writes as two ("asis" for "AS IS", "website" for "web site")
     is found there, where the ``chunk``'s text is given (``text.joined_words``).
     """
-    joined = (lambda: text.joined_words(chunk)) if chunk else None
+    joined = partial(text.joined_words, chunk) if chunk else None
     return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support, joined)
 
 
