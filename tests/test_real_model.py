@@ -124,14 +124,23 @@ def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure
 
 
 # The test's own rule for junk, apart from the product's checks: a question holds two words with
-# letters (or four CJK characters), an answer a letter or a digit, and neither holds the reply's
-# keys, a special token or a JSON fragment.
+# letters (or four CJK characters) and names something (a word beyond the frame of any
+# question, a number or a CJK character), an answer a letter or a digit, and neither holds the
+# reply's keys, a special token or a JSON fragment.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _JUNK = re.compile(
     r"""["'](?:question|answer)["']\s*:"""  # the reply's keys
     r"|<\|[^|]*\|>|</?s>|<(?:start|end)_of_turn>|\[/?INST\]"  # special tokens
     r"""|^\W*[{}\[\]"]\W*$""",  # nothing but JSON's punctuation
     re.IGNORECASE,
+)
+_FRAME_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the is are was were be been this that these those it its he she they them there "
+        "here what who whom which how why when where do does did of in on at to for so not or "
+        "and text say says said",
+    )
 )
 
 
@@ -142,6 +151,9 @@ def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
         assert question.lower() != answer.lower(), pair
         worded = [piece for piece in question.split() if any(ch.isalpha() for ch in piece)]
         assert len(worded) >= 2 or len(_CJK.findall(question)) >= 4, pair
+        # It names something: one word beyond the words every question is made of.
+        named = set(re.findall(r"[^\W\d_]+", question.lower())) - _FRAME_WORDS
+        assert named or re.search(r"\d|" + _CJK.pattern, question), pair
         assert any(ch.isalnum() for ch in answer), pair
         assert not answer.endswith("?"), pair  # an answer asking back (the licence quotes none)
         for text in (question, answer):

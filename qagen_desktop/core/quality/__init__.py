@@ -10,6 +10,7 @@ from qagen_desktop.core.quality.checks import (
     check_not_echo,
     check_question_askable,
     check_supported,
+    names_something,
 )
 from qagen_desktop.core.quality.judge import (
     MIN_SCORE,
@@ -37,5 +38,6 @@ __all__ = [
     "check_supported",
     "judge_messages",
     "judge_response_format",
+    "names_something",
     "parse_ratings",
 ]

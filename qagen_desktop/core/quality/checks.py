@@ -3,13 +3,14 @@
 Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a
 pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat
 of a kept question, an empty answer or a non-answer, the reply's JSON or markup in place of
-words, a question too short to ask anything, an answer that repeats the question, an answer that
-asks a question back, an answer the chunk does not support, and last a question that rewords one
-already kept.
+words, a question too short to ask anything, an answer that repeats the question, a question that
+states or names nothing, an answer that asks a question back, an answer the chunk does not
+support, and last a question that rewords one already kept.
 """
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from enum import StrEnum
@@ -60,7 +61,9 @@ _LABELS = {
     Rejection.NON_ANSWER: "the answer says there is no answer",
     Rejection.DEBRIS: "the pair is left-over JSON or markup, not words",
     Rejection.ANSWER_ASKS: "the answer is a question, not an answer",
-    Rejection.NOT_A_QUESTION: "the question asks nothing (too few words, or a statement)",
+    Rejection.NOT_A_QUESTION: (
+        "the question asks nothing (too few words, a statement, or about nothing named)"
+    ),
     Rejection.ECHO: "the answer repeats the question",
     Rejection.UNSUPPORTED: "the answer is not in the source text",
     Rejection.LOW_SCORE: "the judge scored it under the minimum",
@@ -109,10 +112,27 @@ def check_answer_not_a_question(answer: str, source: str = "") -> Rejection | No
 
 def check_question_askable(question: str) -> Rejection | None:
     """NOT_A_QUESTION when the question holds too few words to ask anything: "1", "Q1", "???",
-    "foo.com" (``junk.is_askable``; letters are counted, so a short CJK question passes), or is
-    an English statement: "It is a question." (no "?", question word or request)."""
+    "foo.com" (``junk.is_askable``; letters are counted, so a short CJK question passes), is
+    an English statement: "It is a question." (no "?", question word or request), or names
+    nothing to ask about: "is this an", "What is it?", "What does the text say?" (no content
+    word, number or single capital letter such as the X of "What is X?")."""
     asks = is_askable(question) and asks_something(question)
-    return None if asks else Rejection.NOT_A_QUESTION
+    if asks and names_something(question, text.tokens(question)):
+        return None
+    return Rejection.NOT_A_QUESTION
+
+
+# A single capital letter, which tokens leave out as a one-letter word, may be what a question
+# is about ("What is C?"); "I" and "A" are words.
+_CAPITAL_LETTER = re.compile(r"\b(?![AI]\b)[A-Z]\b")
+
+
+def names_something(question: str, asked: text.Tokens) -> bool:
+    """Whether ``question`` (its ``text.tokens``: ``asked``) names what it asks about: a
+    content word (framing such as "the text says" left out; a CJK question's characters), a
+    number, or a single capital letter. A weak model's cut-off question ("is this an") names
+    nothing, and its "yes" would pass as an answer to any text."""
+    return bool(asked.asking or asked.numbers) or _CAPITAL_LETTER.search(question) is not None
 
 
 def check_not_echo(question: str, answer: str) -> Rejection | None:
@@ -225,7 +245,7 @@ class PairChecker:
         rejection = _echo(pair.question, pair.answer, asked, given)
         if rejection is not None:
             return rejection
-        if not asks_something(pair.question):
+        if not (asks_something(pair.question) and names_something(pair.question, asked)):
             return Rejection.NOT_A_QUESTION
         source = chunk.text if chunk is not None else pair.source
         rejection = check_answer_not_a_question(pair.answer, source)
