@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from qagen_desktop.cli.export import rejection_summary
 from qagen_desktop.core.chunking import Chunk
-from qagen_desktop.core.quality import PairChecker, QuestionIndex, Rejection, check_supported
+from qagen_desktop.core.quality import (
+    PairChecker,
+    QuestionIndex,
+    Rejection,
+    check_supported,
+    check_yes_no_fits,
+)
 from qagen_desktop.core.quality.text import chunk_vocabulary
 from qagen_desktop.core.records import QAPair
 
@@ -85,3 +92,46 @@ def test_joined_words_rescue_no_claim_the_text_does_not_make(question: str, answ
     assert (
         PairChecker().check(QAPair(question, answer), Chunk(0, 0, AS_IS)) is Rejection.UNSUPPORTED
     )
+
+
+# A real llama.cpp run of Gemma 3 270M kept "Which one?" / "yes": "one" read as the number 1,
+# which the licence holds, and a yes needs no more support than its question's words.
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Which one?", "yes"),
+        ("What is the licence of Python releases?", "Yes."),
+        ("Who released several versions of the software?", "No, the software."),
+        ("Wer hat die Software veröffentlicht?", "Ja"),
+    ],
+)
+def test_a_yes_or_no_to_a_question_asking_what_or_who_is_rejected(
+    question: str, answer: str
+) -> None:
+    pair, chunk = QAPair(question, answer), Chunk(0, 0, LICENCE + " Reston Wer die Software.")
+    assert PairChecker(QuestionIndex()).check(pair, chunk) in (
+        Rejection.YES_NO_TO_OPEN,
+        Rejection.NOT_A_QUESTION,  # "Which one?" names nothing: "one" is no subject
+    )
+    assert check_yes_no_fits(question, answer) is Rejection.YES_NO_TO_OPEN
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Who released several versions of the software?", "Guido, at CNRI."),
+        ("When did Guido continue his work on Python?", "Yes, in 1995, in Reston."),
+        ("Is it true that what Guido released was Python?", "Yes"),  # asks whether
+        ("What releases are GPL-compatible, yes or no: all of them?", "No, not all of them."),
+    ],
+)
+def test_a_yes_or_no_to_a_question_asking_whether_or_an_answer_with_words_fits(
+    question: str, answer: str
+) -> None:
+    assert check_yes_no_fits(question, answer) is None
+
+
+def test_a_yes_or_no_to_an_open_question_has_plain_words_in_the_table_and_the_cli() -> None:
+    assert "yes or a no" in Rejection.YES_NO_TO_OPEN.label
+    summary = rejection_summary({Rejection.YES_NO_TO_OPEN: 2})
+    assert summary == "Rejected 2: 2 yes or no to a what or who question."

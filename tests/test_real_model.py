@@ -125,8 +125,9 @@ def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure
 
 # The test's own rule for junk, apart from the product's checks: a question holds two words with
 # letters (or four CJK characters) and names something (a word beyond the frame of any
-# question, a number or a CJK character), an answer a letter or a digit, and neither holds the
-# reply's keys, a special token or a JSON fragment.
+# question, a number or a CJK character), an answer a letter or a digit (a bare yes or no only
+# to a question that asks whether), and neither holds the reply's keys, a special token or a
+# JSON fragment.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _JUNK = re.compile(
     r"""["'](?:question|answer)["']\s*:"""  # the reply's keys
@@ -142,6 +143,7 @@ _FRAME_WORDS = frozenset(
         "and text say says said",
     )
 )
+_OPEN_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 
 
 def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
@@ -155,6 +157,8 @@ def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
         named = set(re.findall(r"[^\W\d_]+", question.lower())) - _FRAME_WORDS
         assert named or re.search(r"\d|" + _CJK.pattern, question), pair
         assert any(ch.isalnum() for ch in answer), pair
+        if re.fullmatch(r"\W*(?:yes|no)\W*", answer.lower()):  # it answers a "whether"
+            assert question.split()[0].lower() not in _OPEN_QUESTION_WORDS, pair
         assert not answer.endswith("?"), pair  # an answer asking back (the licence quotes none)
         for text in (question, answer):
             assert not _JUNK.search(text), pair

@@ -26,6 +26,7 @@ SUMMARY_NAMES = {
     Rejection.ANSWER_ASKS: "answer asking a question",
     Rejection.NOT_A_QUESTION: "not a question",
     Rejection.ECHO: "answer repeating the question",
+    Rejection.YES_NO_TO_OPEN: "yes or no to a what or who question",
     Rejection.UNSUPPORTED: "not supported by the text",
     Rejection.LOW_SCORE: "scored under the minimum by the judge",
     Rejection.BY_HAND: "rejected by hand",

@@ -10,6 +10,7 @@ from qagen_desktop.core.quality.checks import (
     check_not_echo,
     check_question_askable,
     check_supported,
+    check_yes_no_fits,
     names_something,
 )
 from qagen_desktop.core.quality.judge import (
@@ -36,6 +37,7 @@ __all__ = [
     "check_not_echo",
     "check_question_askable",
     "check_supported",
+    "check_yes_no_fits",
     "judge_messages",
     "judge_response_format",
     "names_something",

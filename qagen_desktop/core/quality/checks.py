@@ -4,8 +4,9 @@ Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs
 pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat
 of a kept question, an empty answer or a non-answer, the reply's JSON or markup in place of
 words, a question too short to ask anything, an answer that repeats the question, a question that
-states or names nothing, an answer that asks a question back, an answer the chunk does not
-support, and last a question that rewords one already kept.
+states or names nothing, a yes or a no to a question that asks what or who, an answer that asks
+a question back, an answer the chunk does not support, and last a question that rewords one
+already kept.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Rejection(StrEnum):
     ANSWER_ASKS = "answer_asks"
     NOT_A_QUESTION = "not_a_question"
     ECHO = "echo"
+    YES_NO_TO_OPEN = "yes_no_to_open"
     UNSUPPORTED = "unsupported"
     LOW_SCORE = "low_score"
     BY_HAND = "by_hand"
@@ -65,6 +67,7 @@ _LABELS = {
         "the question asks nothing (too few words, a statement, or about nothing named)"
     ),
     Rejection.ECHO: "the answer repeats the question",
+    Rejection.YES_NO_TO_OPEN: "the answer is a yes or a no to a question that asks what or who",
     Rejection.UNSUPPORTED: "the answer is not in the source text",
     Rejection.LOW_SCORE: "the judge scored it under the minimum",
     Rejection.BY_HAND: "rejected by hand",
@@ -130,9 +133,24 @@ _CAPITAL_LETTER = re.compile(r"\b(?![AI]\b)[A-Z]\b")
 def names_something(question: str, asked: text.Tokens) -> bool:
     """Whether ``question`` (its ``text.tokens``: ``asked``) names what it asks about: a
     content word (framing such as "the text says" left out; a CJK question's characters), a
-    number, or a single capital letter. A weak model's cut-off question ("is this an") names
-    nothing, and its "yes" would pass as an answer to any text."""
-    return bool(asked.asking or asked.numbers) or _CAPITAL_LETTER.search(question) is not None
+    figure, or a single capital letter. A number spelled as a word is no subject ("Which
+    one?"). A weak model's cut-off question ("is this an") names nothing, and its "yes" would
+    pass as an answer to any text."""
+    return bool(asked.asking or asked.figures) or _CAPITAL_LETTER.search(question) is not None
+
+
+def check_yes_no_fits(question: str, answer: str) -> Rejection | None:
+    """YES_NO_TO_OPEN when the answer is a yes or a no, adding nothing else, to a question that
+    opens with a question word: "Which one?" / "Yes", "What is the licence?" / "No" (what, who,
+    when, wann, quand, ...: ``text.opens_with_question_word``). A yes or a no answers only a
+    question that asks whether."""
+    return _yes_no_fits(question, text.tokens(question), text.tokens(answer))
+
+
+def _yes_no_fits(question: str, asked: text.Tokens, given: text.Tokens) -> Rejection | None:
+    if not given.yes_no or (given.content - asked.content) or (given.numbers - asked.numbers):
+        return None
+    return Rejection.YES_NO_TO_OPEN if text.opens_with_question_word(question) else None
 
 
 def check_not_echo(question: str, answer: str) -> Rejection | None:
@@ -247,6 +265,9 @@ class PairChecker:
             return rejection
         if not (asks_something(pair.question) and names_something(pair.question, asked)):
             return Rejection.NOT_A_QUESTION
+        rejection = _yes_no_fits(pair.question, asked, given)
+        if rejection is not None:
+            return rejection
         source = chunk.text if chunk is not None else pair.source
         rejection = check_answer_not_a_question(pair.answer, source)
         if rejection is not None:

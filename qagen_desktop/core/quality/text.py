@@ -274,6 +274,16 @@ def joined_words(text: str) -> frozenset[str]:
     )
 
 
+def opens_with_question_word(question: str) -> bool:
+    """Whether ``question``'s first word is a question word (what, who, when, wann, quand, ...),
+    folded: a question that asks what, not whether."""
+    words = _words(fold(question[:_FIRST_WORD_ROOM]))
+    return bool(words) and words[0] in _INTERROGATIVES
+
+
+_FIRST_WORD_ROOM = 40  # characters: the first word of a question lies within them
+
+
 def _joined_thousands(folded: str) -> str:
     """``folded`` with thousands separators dropped from its numbers ("1,200" is "1200")."""
     if folded.isascii():
