@@ -241,6 +241,23 @@ def test_a_question_in_words_of_its_own_beside_the_texts_is_kept(
     assert PairChecker().check(QAPair(question, answer, source=FACTS)) is None
 
 
+# A real llama.cpp run kept "What is the most important thing to you?" / "The most important
+# thing to me is that I'm able to create a good product,": the question's one word of its own
+# ("important") is not the licence's, and of the answer's four new words two ("create",
+# "product") are.
+def test_a_question_of_one_word_the_text_lacks_needs_more_than_half_of_its_answer_found() -> None:
+    licence = "The licensee may create a derivative product that incorporates the software."
+    answer = "The most important thing to me is that I'm able to create a good product,"
+    pair = QAPair("What is the most important thing to you?", answer, source=licence)
+    assert PairChecker().check(pair) is Rejection.UNSUPPORTED
+    # With the question's word in the text, half of the answer's new words are enough.
+    pair = QAPair(pair.question, answer, source="An important thing: " + licence)
+    assert PairChecker().check(pair) is None
+    # A question in a word of its own ("founder"), answered from the text, is kept.
+    founder = QAPair("Who is the founder?", "The first director, who came from Paris.")
+    assert PairChecker().check(founder, Chunk(0, 0, FACTS)) is None
+
+
 # A weak model asks back instead of answering: "what is the value of a" / "is this value of a
 # or not this value of a?" was kept by a real llama.cpp run before this check.
 @pytest.mark.parametrize(

@@ -187,8 +187,11 @@ def check_supported(
     question with two or more content words, none of them (nor any of its numbers) in the
     chunk, is about something else ("What was your favorite school?" of a licence), whatever
     its answer; one word may be the question's own for a word of the text ("firm" for
-    "company"). A word the chunk writes as two ("asis" for "AS IS", "website" for "web site")
-    is found there, where the ``chunk``'s text is given (``text.joined_words``).
+    "company"), but then the answer carries the grounding alone: more than ``min_support`` of
+    what it adds must be found ("What is the most important thing to you?" / "... able to
+    create a good product" finds half). A word the chunk writes as two ("asis" for "AS IS",
+    "website" for "web site") is found there, where the ``chunk``'s text is given
+    (``text.joined_words``).
     """
     joined = partial(text.joined_words, chunk) if chunk else None
     return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support, joined)
@@ -206,7 +209,10 @@ def _supported(
 ) -> Rejection | None:
     # The question's own words, framing left out (CJK, compared by characters, has none).
     topic = asked.asking & asked.content
-    if len(topic) >= 2 and topic.isdisjoint(vocabulary) and asked.numbers.isdisjoint(vocabulary):
+    elsewhere = (
+        bool(topic) and topic.isdisjoint(vocabulary) and asked.numbers.isdisjoint(vocabulary)
+    )
+    if elsewhere and len(topic) >= 2:
         return Rejection.UNSUPPORTED  # the question is about something the chunk never names
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
     if not new:
@@ -218,12 +224,16 @@ def _supported(
         return None
     if not (given.figures - asked.numbers) <= vocabulary:
         return Rejection.UNSUPPORTED
+    # A question whose one word of its own the chunk lacks leaves the grounding to the answer:
+    # then more than ``min_support`` of it must be found, not only that share.
+    needed = min_support * len(new)
     found = len(new & vocabulary)
-    if found < min_support * len(new) and joined is not None:
+    if (found <= needed if elsewhere else found < needed) and joined is not None:
         # Short of support: the words missing may be the chunk's, written there as two (rare,
         # so the chunk's joined words are only read here).
         found += len((new - vocabulary) & joined())
-    return None if found >= min_support * len(new) else Rejection.UNSUPPORTED
+    enough = found > needed if elsewhere else found >= needed
+    return None if enough else Rejection.UNSUPPORTED
 
 
 class PairChecker:
