@@ -135,3 +135,37 @@ def test_a_yes_or_no_to_an_open_question_has_plain_words_in_the_table_and_the_cl
     assert "yes or a no" in Rejection.YES_NO_TO_OPEN.label
     summary = rejection_summary({Rejection.YES_NO_TO_OPEN: 2})
     assert summary == "Rejected 2: 2 yes or no to a what or who question."
+
+
+# A real llama.cpp run kept "is Python 1.6.1 a good source for programming" / "no, it is not a
+# good source for programming": the "not" passed as the answer's one new word, found in the text.
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Is Python a good source for programming?", "No, it is not a good source for programming"),
+        ("Is the licence valid on Tuesdays?", "It isn't valid on Tuesdays."),
+        ("Has Guido been to Mars?", "Never."),
+    ],
+)
+def test_a_no_in_words_to_a_question_from_outside_the_text_is_unsupported(
+    question: str, answer: str
+) -> None:
+    assert check_supported(question, answer, chunk_vocabulary(LICENCE)) is Rejection.UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Have all Python releases been GPL-compatible?", "Not all of them."),
+        ("Are Python releases Open Source?", "They are, not only some."),
+        ("Did Guido continue his work at CNRI?", "He did not stop: he continued it."),
+    ],
+)
+def test_a_no_in_words_to_a_question_about_the_text_is_kept(question: str, answer: str) -> None:
+    checker = PairChecker(QuestionIndex())
+    assert checker.check(QAPair(question, answer), Chunk(0, 0, LICENCE)) is None
+
+
+def test_a_no_in_words_to_an_open_question_is_rejected() -> None:
+    answer = "No, not at all."
+    assert check_yes_no_fits("What did Guido release?", answer) is Rejection.YES_NO_TO_OPEN

@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Protocol
 
-from qagen_desktop.core.quality import text
+from qagen_desktop.core.quality import stopwords, text
 from qagen_desktop.core.quality.junk import (
     LETTER_OR_DIGIT,
     asks_something,
@@ -142,13 +142,16 @@ def names_something(question: str, asked: text.Tokens) -> bool:
 def check_yes_no_fits(question: str, answer: str) -> Rejection | None:
     """YES_NO_TO_OPEN when the answer is a yes or a no, adding nothing else, to a question that
     opens with a question word: "Which one?" / "Yes", "What is the licence?" / "No" (what, who,
-    when, wann, quand, ...: ``text.opens_with_question_word``). A yes or a no answers only a
-    question that asks whether."""
+    when, wann, quand, ...: ``text.opens_with_question_word``), and does not say "yes or no". A
+    yes or a no answers only a question that asks whether; a word that denies ("No, not at
+    all") adds nothing to it."""
     return _yes_no_fits(question, text.tokens(question), text.tokens(answer))
 
 
 def _yes_no_fits(question: str, asked: text.Tokens, given: text.Tokens) -> Rejection | None:
-    if not given.yes_no or (given.content - asked.content) or (given.numbers - asked.numbers):
+    if not given.yes_no or asked.yes_no or (given.content - asked.content - _NEGATIONS):
+        return None  # (a question that says "yes or no" asks whether)
+    if given.numbers - asked.numbers:
         return None
     return Rejection.YES_NO_TO_OPEN if text.opens_with_question_word(question) else None
 
@@ -177,26 +180,29 @@ def check_supported(
 ) -> Rejection | None:
     """UNSUPPORTED when too little of what the answer adds is found in its chunk.
 
-    Measured on tokens (``text.tokens``): the answer's content-word stems and numbers (stop-words
-    left out; CJK and Thai as character bigrams), less those the question already holds (they
-    are what was asked, not evidence). The share of the rest found in the chunk's ``vocabulary``
-    (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a number written
-    in digits) it adds must be there: a wrong figure is a wrong answer, however well the words
-    match. A yes or a no adds no word of its own, so then every word of the question must be
-    found in the chunk. An answer that adds nothing else is left to ``check_not_echo``. And a
-    question with two or more content words, none of them (nor any of its numbers) in the
-    chunk, is about something else ("What was your favorite school?" of a licence), whatever
-    its answer; one word may be the question's own for a word of the text ("firm" for
-    "company"), but then the answer carries the grounding alone: more than ``min_support`` of
-    what it adds must be found ("What is the most important thing to you?" / "... able to
-    create a good product" finds half). A word the chunk writes as two ("asis" for "AS IS",
-    "website" for "web site") is found there, where the ``chunk``'s text is given
-    (``text.joined_words``).
+    Measured on tokens (``text.tokens``): the answer's content-word stems and numbers
+    (stop-words left out; CJK and Thai as character bigrams), less those the question already
+    holds (they are what was asked, not evidence). The share of the rest found in the chunk's
+    ``vocabulary`` (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a
+    number written in digits) it adds must be there: a wrong figure is a wrong answer, however
+    well the words match. A yes or a no adds no word of its own, so then every word of the
+    question must be found in the chunk; so too for a no in words ("No, it is not a good
+    source": a word that denies, ``stopwords.NEGATIONS``, is no claim). An answer that adds
+    nothing else is left to ``check_not_echo``. And a question with two or more content words,
+    none of them (nor any of its numbers) in the chunk, is about something else ("What was your
+    favorite school?" of a licence), whatever its answer; one word may be the question's own for
+    a word of the text ("firm" for "company"), but then the answer carries the grounding alone:
+    more than ``min_support`` of what it adds must be found ("What is the most important thing
+    to you?" / "... able to create a good product" finds half). A word the chunk writes as two
+    ("asis" for "AS IS", "website" for "web site") is found there, where the ``chunk``'s text is
+    given (``text.joined_words``).
     """
     joined = partial(text.joined_words, chunk) if chunk else None
     return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support, joined)
 
 
+# The keys of the words that deny (``stopwords.NEGATIONS``).
+_NEGATIONS = frozenset(map(text.key, stopwords.NEGATIONS))
 _NOTHING = text.Tokens(*(frozenset[str](),) * len(text.Tokens._fields))
 
 
@@ -215,6 +221,10 @@ def _supported(
     if elsewhere and len(topic) >= 2:
         return Rejection.UNSUPPORTED  # the question is about something the chunk never names
     new = (given.content - asked.content) | (given.numbers - asked.numbers)
+    if new and new <= _NEGATIONS:
+        # "No, it is not a good source" to "Is it a good source?": a no in words, so the
+        # question carries the claim, as below ("not" is in every text).
+        return _supported(_NOTHING, asked, vocabulary, 1.0, joined)
     if not new:
         if given.yes_no:
             # A yes or a no adds no word: the question carries the whole claim, so each of its

@@ -104,6 +104,15 @@ QUESTION_FRAMING: frozenset[str] = _words(
 # Answers to yes/no questions: they add to the question but need no support from the text.
 YES_NO: frozenset[str] = _words("yes no true false oui non ja nein sí si não sim nao vero falso")
 
+# Words that deny: "No, it is not free" to "Is it free?" is a no, adding no claim of its own.
+# (English contractions lose their "t": "isn't" is "isn" and "t".)
+NEGATIONS: frozenset[str] = _words(
+    """
+    not never neither isn aren wasn weren doesn don didn hasn haven hadn cannot couldn wouldn
+    shouldn kein keine keinen keiner jamais nunca mai
+    """
+)
+
 # Chinese function characters: a character bigram holding one carries little content.
 CJK_FUNCTION_CHARS: frozenset[str] = frozenset("的了是在和与于及也之其这那个把被着过吗呢吧啊")
 # Japanese particles and endings, left out when a question's characters are compared.
