@@ -7,12 +7,14 @@ import pytest
 
 from qagen_desktop.cli.export import rejection_summary
 from qagen_desktop.core.chunking import Chunk
+from qagen_desktop.core.prompts import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS
 from qagen_desktop.core.quality import (
     PairChecker,
     Rejection,
     check_answer_given,
     check_answer_not_a_question,
     check_no_debris,
+    check_not_cut_off,
     check_question_askable,
     names_something,
 )
@@ -287,3 +289,21 @@ def test_an_answer_asking_back_has_plain_words_in_the_table_and_the_cli_summary(
     assert Rejection.ANSWER_ASKS.label == "the answer is a question, not an answer"
     summary = rejection_summary({Rejection.ANSWER_ASKS: 2})
     assert summary == "Rejected 2: 2 answer asking a question."
+
+
+# A real llama.cpp run kept a 600-character "What is Python?" answer that ended "... suitable for
+# general purpose programming, as": the bounded schema's grammar had cut it there.
+def test_a_string_cut_at_the_schemas_length_limit_is_cut_off() -> None:
+    words = ("The observatory was founded in 1998 on a ridge 42 km from the coast " * 20).split()
+    runaway = " ".join(words)[:ANSWER_MAX_CHARS]
+    question = "When was the observatory founded?"
+    assert check_not_cut_off(question, runaway) is Rejection.CUT_OFF
+    assert PairChecker().check(QAPair(question, runaway), Chunk(0, 0, FACTS)) is Rejection.CUT_OFF
+    # One character short of the limit, the string ended of itself.
+    assert check_not_cut_off(question, runaway[:-1]) is None
+    assert PairChecker().check(QAPair(question, runaway[:-1]), Chunk(0, 0, FACTS)) is None
+    long_question = ("When was the observatory on the ridge founded " * 10)[:QUESTION_MAX_CHARS]
+    assert check_not_cut_off(long_question, "In 1998.") is Rejection.CUT_OFF
+    assert "cut it off" in Rejection.CUT_OFF.label
+    summary = rejection_summary({Rejection.CUT_OFF: 1})
+    assert summary == "Rejected 1: 1 cut off by the length limit."

@@ -23,6 +23,7 @@ from real_server import LlamaServer
 
 from qagen_desktop.core.client import ChatError, ChatReply, new_async_client, send_chat
 from qagen_desktop.core.endpoint import Endpoint
+from qagen_desktop.core.prompts import ANSWER_MAX_CHARS
 from qagen_desktop.core.serverinfo import ServerInfo, ServerKind, probe_server
 
 pytestmark = [pytest.mark.real_model, pytest.mark.slow]
@@ -157,6 +158,7 @@ def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
         named = set(re.findall(r"[^\W\d_]+", question.lower())) - _FRAME_WORDS
         assert named or re.search(r"\d|" + _CJK.pattern, question), pair
         assert any(ch.isalnum() for ch in answer), pair
+        assert len(answer) < ANSWER_MAX_CHARS, pair  # not a runaway cut by the schema's grammar
         if re.fullmatch(r"\W*(?:yes|no)\W*", answer.lower()):  # it answers a "whether"
             assert question.split()[0].lower() not in _OPEN_QUESTION_WORDS, pair
         assert not answer.endswith("?"), pair  # an answer asking back (the licence quotes none)

@@ -1,12 +1,12 @@
 """The cheap checks every pair passes before it counts: no extra request, no Qt.
 
-Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a
-pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat
-of a kept question, an empty answer or a non-answer, the reply's JSON or markup in place of
-words, a question too short to ask anything, an answer that repeats the question, a question that
-states or names nothing, a yes or a no to a question that asks what or who, an answer that asks
-a question back, an answer the chunk does not support, and last a question that rewords one
-already kept.
+Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a pair
+against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat of a
+kept question, an empty answer or a non-answer, a string the reply's length limit cut off, the
+reply's JSON or markup in place of words, a question too short to ask anything, an answer that
+repeats the question, a question that states or names nothing, a yes or a no to a question that asks
+what or who, an answer that asks a question back, an answer the chunk does not support, and last a
+question that rewords one already kept.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Protocol
 
+from qagen_desktop.core.prompts import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS
 from qagen_desktop.core.quality import stopwords, text
 from qagen_desktop.core.quality.junk import (
     LETTER_OR_DIGIT,
@@ -43,6 +44,7 @@ class Rejection(StrEnum):
     EMPTY = "empty"
     NON_ANSWER = "non_answer"
     DEBRIS = "debris"
+    CUT_OFF = "cut_off"
     ANSWER_ASKS = "answer_asks"
     NOT_A_QUESTION = "not_a_question"
     ECHO = "echo"
@@ -62,6 +64,7 @@ _LABELS = {
     Rejection.EMPTY: "the answer is empty (no letter or digit)",
     Rejection.NON_ANSWER: "the answer says there is no answer",
     Rejection.DEBRIS: "the pair is left-over JSON or markup, not words",
+    Rejection.CUT_OFF: "the reply's length limit cut it off mid-sentence",
     Rejection.ANSWER_ASKS: "the answer is a question, not an answer",
     Rejection.NOT_A_QUESTION: (
         "the question asks nothing (too few words, a statement, or about nothing named)"
@@ -96,6 +99,16 @@ def check_no_debris(question: str, answer: str) -> Rejection | None:
     (``"question":``), a special token (``</s>``, ``<|im_end|>``), a broken piece of JSON, or
     nothing but tags (``junk.is_debris``)."""
     return Rejection.DEBRIS if is_debris(answer) or is_debris(question) else None
+
+
+def check_not_cut_off(question: str, answer: str) -> Rejection | None:
+    """CUT_OFF when the question or the answer is exactly as long as a bounded schema lets a
+    string be (``prompts.QUESTION_MAX_CHARS``, ``ANSWER_MAX_CHARS``): the grammar llama.cpp
+    makes of the schema ended a runaway string there, mid-sentence. The bounds are well above
+    what a grounded pair needs, so a string that meets one was cut, not finished."""
+    if len(answer) == ANSWER_MAX_CHARS or len(question) == QUESTION_MAX_CHARS:
+        return Rejection.CUT_OFF
+    return None
 
 
 # How a question ends, in the scripts that mark one: Latin, full-width (CJK), Arabic, Greek.
@@ -272,7 +285,7 @@ class PairChecker:
         """Why ``pair`` should be rejected, or None; the index is not changed."""
         if self.index.is_exact_repeat(pair.question):
             return Rejection.DUPLICATE
-        rejection = check_answer_given(pair.answer)
+        rejection = check_answer_given(pair.answer) or check_not_cut_off(pair.question, pair.answer)
         if rejection is not None:
             return rejection
         if is_debris(pair.answer) or is_debris(pair.question):
