@@ -255,6 +255,13 @@ def test_a_question_of_one_word_the_text_lacks_needs_more_than_half_of_its_answe
     # With the question's word in the text, half of the answer's new words are enough.
     pair = QAPair(pair.question, answer, source="An important thing: " + licence)
     assert PairChecker().check(pair) is None
+    # Figures alone do not ground it: a real run kept "What is the value of x?" / "x is 1 and
+    # y is 3." of a licence whose sections are numbered 1 to 3.
+    numbered = "1. The licensee may use the software. 2. It comes as is. 3. No warranty."
+    pair = QAPair("What is the value of x?", "x is 1 and y is 3.", source=numbered)
+    assert PairChecker().check(pair) is Rejection.UNSUPPORTED
+    valued = QAPair(pair.question, pair.answer, source="The value of x is 1. " + numbered)
+    assert PairChecker().check(valued) is None
     # A question in a word of its own ("founder"), answered from the text, is kept.
     founder = QAPair("Who is the founder?", "The first director, who came from Paris.")
     assert PairChecker().check(founder, Chunk(0, 0, FACTS)) is None

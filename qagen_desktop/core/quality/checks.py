@@ -143,6 +143,10 @@ def check_question_askable(question: str) -> Rejection | None:
 _CAPITAL_LETTER = re.compile(r"\b(?![AI]\b)[A-Z]\b")
 
 
+# The keys of the words that deny (``stopwords.NEGATIONS``): no claim of their own.
+_NEGATIONS = frozenset(map(text.key, stopwords.NEGATIONS))
+
+
 def names_something(question: str, asked: text.Tokens) -> bool:
     """Whether ``question`` (its ``text.tokens``: ``asked``) names what it asks about: a
     content word (framing such as "the text says" left out; a CJK question's characters), a
@@ -162,10 +166,10 @@ def check_yes_no_fits(question: str, answer: str) -> Rejection | None:
 
 
 def _yes_no_fits(question: str, asked: text.Tokens, given: text.Tokens) -> Rejection | None:
-    if not given.yes_no or asked.yes_no or (given.content - asked.content - _NEGATIONS):
-        return None  # (a question that says "yes or no" asks whether)
-    if given.numbers - asked.numbers:
-        return None
+    if not given.yes_no or asked.yes_no:
+        return None  # no yes or no, or a question that says "yes or no" (it asks whether)
+    if (given.content - asked.content - _NEGATIONS) or (given.numbers - asked.numbers):
+        return None  # the answer says more than yes or no
     return Rejection.YES_NO_TO_OPEN if text.opens_with_question_word(question) else None
 
 
@@ -206,7 +210,8 @@ def check_supported(
     favorite school?" of a licence), whatever its answer; one word may be the question's own for
     a word of the text ("firm" for "company"), but then the answer carries the grounding alone:
     more than ``min_support`` of what it adds must be found ("What is the most important thing
-    to you?" / "... able to create a good product" finds half). A word the chunk writes as two
+    to you?" / "... able to create a good product" finds half), words among them, not only
+    figures ("What is the value of x?" / "x is 1 and y is 3"). A word the chunk writes as two
     ("asis" for "AS IS", "website" for "web site") is found there, where the ``chunk``'s text is
     given (``text.joined_words``).
     """
@@ -214,8 +219,6 @@ def check_supported(
     return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support, joined)
 
 
-# The keys of the words that deny (``stopwords.NEGATIONS``).
-_NEGATIONS = frozenset(map(text.key, stopwords.NEGATIONS))
 _NOTHING = text.Tokens(*(frozenset[str](),) * len(text.Tokens._fields))
 
 
@@ -246,6 +249,10 @@ def _supported(
             return _supported(_NOTHING, asked, vocabulary, 1.0, joined)
         return None
     if not (given.figures - asked.numbers) <= vocabulary:
+        return Rejection.UNSUPPORTED
+    if elsewhere and (given.content - asked.content).isdisjoint(vocabulary):
+        # Figures alone ("x is 1 and y is 3") ground no answer to a question about something
+        # else: small numbers are in every text.
         return Rejection.UNSUPPORTED
     # A question whose one word of its own the chunk lacks leaves the grounding to the answer:
     # then more than ``min_support`` of it must be found, not only that share.
