@@ -311,6 +311,40 @@ def test_a_string_cut_at_the_schemas_length_limit_is_cut_off() -> None:
     assert PairChecker().check(QAPair(question, runaway[:-1]), Chunk(0, 0, FACTS)) is None
     long_question = ("When was the observatory on the ridge founded " * 10)[:QUESTION_MAX_CHARS]
     assert check_not_cut_off(long_question, "In 1998.") is Rejection.CUT_OFF
-    assert "cut it off" in Rejection.CUT_OFF.label
+    assert "mid-sentence" in Rejection.CUT_OFF.label
     summary = rejection_summary({Rejection.CUT_OFF: 1})
-    assert summary == "Rejected 1: 1 cut off by the length limit."
+    assert summary == "Rejected 1: 1 cut off mid-sentence."
+
+
+# A real llama.cpp run kept "How do I change this password?" / "You can change it using the
+# ``set_keyring()`` function. ... The name of the service is": the model stopped mid-sentence.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "You can change it using the keyring function. The name of the service is",
+        "It was founded in 1998 on a ridge and",
+        "The first director came from the  ",
+        "Its dome holds a",
+        "The mirrors were",
+    ],
+)
+def test_an_answer_that_stops_on_a_word_no_sentence_ends_on_is_cut_off(answer: str) -> None:
+    assert check_not_cut_off("When was the observatory founded?", answer) is Rejection.CUT_OFF
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "A",
+        "Option A",
+        "Vitamin A",
+        "It is.",
+        "In 1998, and on a ridge.",
+        "The one it came to",
+        "It is what it is",
+        "Where the mirror is",
+        "Just as they were",
+    ],
+)
+def test_an_answer_that_ends_on_a_word_a_sentence_may_end_on_is_whole(answer: str) -> None:
+    assert check_not_cut_off("When was the observatory founded?", answer) is None

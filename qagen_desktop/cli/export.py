@@ -23,7 +23,7 @@ SUMMARY_NAMES = {
     Rejection.EMPTY: "empty answer",
     Rejection.NON_ANSWER: "non-answer",
     Rejection.DEBRIS: "JSON or markup debris",
-    Rejection.CUT_OFF: "cut off by the length limit",
+    Rejection.CUT_OFF: "cut off mid-sentence",
     Rejection.ANSWER_ASKS: "answer asking a question",
     Rejection.NOT_A_QUESTION: "not a question",
     Rejection.ECHO: "answer repeating the question",

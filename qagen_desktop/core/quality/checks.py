@@ -2,7 +2,7 @@
 
 Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a pair
 against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat of a
-kept question, an empty answer or a non-answer, a string the reply's length limit cut off, the
+kept question, an empty answer or a non-answer, a string cut off mid-sentence, the
 reply's JSON or markup in place of words, a question too short to ask anything, an answer that
 repeats the question, a question that states or names nothing, a yes or a no to a question that asks
 what or who, an answer that asks a question back, an answer the chunk does not support, and last a
@@ -64,7 +64,7 @@ _LABELS = {
     Rejection.EMPTY: "the answer is empty (no letter or digit)",
     Rejection.NON_ANSWER: "the answer says there is no answer",
     Rejection.DEBRIS: "the pair is left-over JSON or markup, not words",
-    Rejection.CUT_OFF: "the reply's length limit cut it off mid-sentence",
+    Rejection.CUT_OFF: "it stops mid-sentence (cut off by the length limit, or unfinished)",
     Rejection.ANSWER_ASKS: "the answer is a question, not an answer",
     Rejection.NOT_A_QUESTION: (
         "the question asks nothing (too few words, a statement, or about nothing named)"
@@ -105,10 +105,44 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     """CUT_OFF when the question or the answer is exactly as long as a bounded schema lets a
     string be (``prompts.QUESTION_MAX_CHARS``, ``ANSWER_MAX_CHARS``): the grammar llama.cpp
     makes of the schema ended a runaway string there, mid-sentence. The bounds are well above
-    what a grounded pair needs, so a string that meets one was cut, not finished."""
+    what a grounded pair needs, so a string that meets one was cut, not finished. So too an
+    English answer of two or more words that ends, unpunctuated, on a word no sentence ends on:
+    "It is stored in the", "The name of the service is" ("Option A" ends on a capital, "It is
+    what it is" on a pronoun's verb)."""
     if len(answer) == ANSWER_MAX_CHARS or len(question) == QUESTION_MAX_CHARS:
         return Rejection.CUT_OFF
+    if answer.isascii() and _stops_mid_sentence(answer):
+        return Rejection.CUT_OFF
     return None
+
+
+def _stops_mid_sentence(answer: str) -> bool:
+    """Whether an English answer's last sentence ends, unpunctuated, where no sentence ends."""
+    words = answer.rstrip().split()
+    if len(words) < 2:
+        return False  # "A" answers "Which option?"
+    if words[-1] in _DANGLING:
+        return True
+    if words[-1] not in _BE:
+        return False
+    last = _SENTENCE_END.split(answer)[-1].lower().split()
+    return _ENDS_WITH_BE.isdisjoint(last)
+
+
+# Words an English sentence does not end on: articles, "and" and "or", matched as written and
+# unpunctuated (a capital "A" is a letter or a grade). A form of "be" ends a sentence that holds
+# a pronoun or a word opening a clause ("It is what it is", "Where the mirror is", "as they
+# were"), and no other ("The name of the service is").
+_DANGLING = frozenset(("the", "a", "an", "and", "or"))
+_BE = frozenset(("is", "are", "was", "were"))
+_ENDS_WITH_BE = frozenset(
+    (
+        *("i", "you", "he", "she", "it", "we", "they", "this", "that", "these", "those"),
+        *("there", "here", "what", "where", "when", "who", "which", "how", "why", "as", "than"),
+        "whatever",
+    )
+)
+_SENTENCE_END = re.compile(r"[.!?;:]\s")
 
 
 # How a question ends, in the scripts that mark one: Latin, full-width (CJK), Arabic, Greek.
