@@ -106,18 +106,20 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     string be (``prompts.QUESTION_MAX_CHARS``, ``ANSWER_MAX_CHARS``): the grammar llama.cpp
     makes of the schema ended a runaway string there, mid-sentence. The bounds are well above
     what a grounded pair needs, so a string that meets one was cut, not finished. So too an
-    English answer of two or more words that ends, unpunctuated, on a word no sentence ends on:
-    "It is stored in the", "The name of the service is" ("Option A" ends on a capital, "It is
-    what it is" on a pronoun's verb)."""
+    English answer or question of two or more words that ends, unpunctuated, on a word no
+    sentence ends on: "It is stored in the", "The name of the service is", "Is there a
+    connection between this user and" ("Option A" ends on a capital, "It is what it is" on a
+    pronoun's verb)."""
     if len(answer) == ANSWER_MAX_CHARS or len(question) == QUESTION_MAX_CHARS:
         return Rejection.CUT_OFF
-    if answer.isascii() and _stops_mid_sentence(answer):
-        return Rejection.CUT_OFF
+    for piece in (answer, question):
+        if piece.isascii() and _stops_mid_sentence(piece):
+            return Rejection.CUT_OFF
     return None
 
 
 def _stops_mid_sentence(answer: str) -> bool:
-    """Whether an English answer's last sentence ends, unpunctuated, where no sentence ends."""
+    """Whether an English text's last sentence ends, unpunctuated, where no sentence ends."""
     words = answer.rstrip().split()
     if len(words) < 2:
         return False  # "A" answers "Which option?"
