@@ -1,12 +1,12 @@
 """The cheap checks every pair passes before it counts: no extra request, no Qt.
 
-Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a pair
-against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat of a
-kept question, an empty answer or a non-answer, a string cut off mid-sentence, the
-reply's JSON or markup in place of words, a question too short to ask anything, an answer that
-repeats the question, a question that states or names nothing, a yes or a no to a question that asks
-what or who, an answer that asks a question back, an answer the chunk does not support, and last a
-question that rewords one already kept.
+Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs them all for a
+pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat of
+a kept question, an empty answer or a non-answer, a string cut off mid-sentence, the reply's JSON
+or markup in place of words, a question too short to ask anything, an answer that repeats the
+question, a question that states or names nothing, a yes or a no to a question that asks what or
+who, an answer that asks a question back, an answer the chunk does not support, and last a question
+that rewords one already kept.
 """
 
 from __future__ import annotations
@@ -118,16 +118,16 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     return None
 
 
-def _stops_mid_sentence(answer: str) -> bool:
+def _stops_mid_sentence(piece: str) -> bool:
     """Whether an English text's last sentence ends, unpunctuated, where no sentence ends."""
-    words = answer.rstrip().split()
+    words = piece.rstrip().split()
     if len(words) < 2:
         return False  # "A" answers "Which option?"
     if words[-1] in _DANGLING:
         return True
     if words[-1] not in _BE:
         return False
-    last = _SENTENCE_END.split(answer)[-1].lower().split()
+    last = _SENTENCE_END.split(piece)[-1].lower().split()
     return _ENDS_WITH_BE.isdisjoint(last)
 
 
