@@ -112,21 +112,18 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     pronoun's verb)."""
     if len(answer) == ANSWER_MAX_CHARS or len(question) == QUESTION_MAX_CHARS:
         return Rejection.CUT_OFF
-    for piece in (answer, question):
-        if piece.isascii() and _stops_mid_sentence(piece):
-            return Rejection.CUT_OFF
+    if _stops_mid_sentence(answer) or _stops_mid_sentence(question):
+        return Rejection.CUT_OFF
     return None
 
 
 def _stops_mid_sentence(piece: str) -> bool:
     """Whether an English text's last sentence ends, unpunctuated, where no sentence ends."""
-    words = piece.rstrip().split()
-    if len(words) < 2:
-        return False  # "A" answers "Which option?"
+    words = piece.rsplit(None, 1)  # the last word, and whether there is one before it
+    if len(words) < 2 or words[-1] not in _ENDINGS or not piece.isascii():
+        return False  # most texts end on a word a sentence ends on, or a mark; "A" is an answer
     if words[-1] in _DANGLING:
         return True
-    if words[-1] not in _BE:
-        return False
     last = _SENTENCE_END.split(piece)[-1].lower().split()
     return _ENDS_WITH_BE.isdisjoint(last)
 
@@ -137,6 +134,7 @@ def _stops_mid_sentence(piece: str) -> bool:
 # were"), and no other ("The name of the service is").
 _DANGLING = frozenset(("the", "a", "an", "and", "or"))
 _BE = frozenset(("is", "are", "was", "were"))
+_ENDINGS = _DANGLING | _BE
 _ENDS_WITH_BE = frozenset(
     (
         *("i", "you", "he", "she", "it", "we", "they", "this", "that", "these", "those"),
