@@ -13,12 +13,14 @@ from qagen_desktop.core.quality import (
     Rejection,
     check_answer_given,
     check_answer_not_a_question,
+    check_links_found,
     check_no_debris,
     check_not_cut_off,
     check_question_askable,
+    check_supported,
     names_something,
 )
-from qagen_desktop.core.quality.text import tokens
+from qagen_desktop.core.quality.text import chunk_vocabulary, tokens
 from qagen_desktop.core.records import QAPair
 
 FACTS = (
@@ -359,3 +361,40 @@ def test_a_question_that_stops_on_a_word_no_sentence_ends_on_is_cut_off(question
 )
 def test_an_answer_that_ends_on_a_word_a_sentence_may_end_on_is_whole(answer: str) -> None:
     assert check_not_cut_off("When was the observatory founded?", answer) is None
+
+
+# A real llama.cpp run kept "How can I get a Python book?" / "The book can be found at
+# http://www.python.org/download.html" of a licence that names python.org's licence pages only.
+LINKS = "The licence is at https://www.python.org/psf/license/ and see www.example.org for more."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The book can be found at http://www.python.org/download.html",
+        "At https://python.org/psf/licence-2.",
+        "See www.example.com.",
+    ],
+)
+def test_an_answer_giving_a_web_address_the_text_lacks_is_unsupported(answer: str) -> None:
+    question = "Where is the licence of the Python book?"
+    assert check_links_found(question, answer, LINKS) is Rejection.UNSUPPORTED
+    # Every word of it is the text's: only the address is wrong.
+    words = " The book can be found as a download, in html, at http pages: see com and licence 2."
+    pair = QAPair(question, answer, source=LINKS + words)
+    assert PairChecker().check(pair) is Rejection.UNSUPPORTED
+    assert check_supported(question, answer, chunk_vocabulary(LINKS + words)) is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "At https://www.python.org/psf/license/.",
+        "At http://python.org/psf/license",
+        "On www.python.org.",
+        "See WWW.EXAMPLE.ORG",
+        "The licence is online, with the text.",
+    ],
+)
+def test_an_answer_giving_a_web_address_the_text_holds_is_kept(answer: str) -> None:
+    assert check_links_found("Where is the licence?", answer, LINKS) is None

@@ -5,8 +5,8 @@ pair against its chunk's text and the run's ``QuestionIndex``, in order of cost:
 a kept question, an empty answer or a non-answer, a string cut off mid-sentence, the reply's JSON
 or markup in place of words, a question too short to ask anything, an answer that repeats the
 question, a question that states or names nothing, a yes or a no to a question that asks what or
-who, an answer that asks a question back, an answer the chunk does not support, and last a question
-that rewords one already kept.
+who, an answer that asks a question back, an answer the chunk does not support (or a web address it
+does not hold), and last a question that rewords one already kept.
 """
 
 from __future__ import annotations
@@ -300,6 +300,32 @@ def _supported(
     return None if enough else Rejection.UNSUPPORTED
 
 
+def check_links_found(question: str, answer: str, source: str) -> Rejection | None:
+    """UNSUPPORTED when the answer gives a web address ("https://…", "www.…") that neither the
+    source text nor the question holds: a wrong address is a wrong answer, as a wrong figure is,
+    however well the words around it match ("The book can be found at
+    http://www.python.org/download.html" of a licence that names only python.org's licence
+    pages). Compared without the scheme, "www." and a closing "/" or full stop, and case folded,
+    so "python.org" is found in "https://www.python.org/psf/"."""
+    if "://" not in answer and "www." not in answer.lower():
+        return None  # most answers hold no address: one search, or two, settles it
+    held = f"{source}\n{question}".lower()
+    for link in _LINK.findall(answer):
+        if _bare_link(link) not in held:
+            return Rejection.UNSUPPORTED
+    return None
+
+
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
+
+
+def _bare_link(link: str) -> str:
+    """``link`` case folded, without its scheme, "www." and closing punctuation or "/"."""
+    bare = link.lower().rstrip(".,;:!?/")
+    bare = bare.split("://", 1)[-1]
+    return bare.removeprefix("www.")
+
+
 class PairChecker:
     """Runs every check for the pairs of one run, and remembers the questions it kept.
 
@@ -350,6 +376,7 @@ class PairChecker:
             vocabulary = self._vocabulary(source)
             joined = partial(text.joined_words, source)
             rejection = _supported(asked, given, vocabulary, self.min_support, joined)
+            rejection = rejection or check_links_found(pair.question, pair.answer, source)
             if rejection is not None:
                 return rejection
         if self.index.find(pair.question, asked) is not None:
