@@ -288,16 +288,17 @@ def _supported(
         # Figures alone ("x is 1 and y is 3") ground no answer to a question about something
         # else: small numbers are in every text.
         return Rejection.UNSUPPORTED
-    # A question whose one word of its own the chunk lacks leaves the grounding to the answer:
-    # then more than ``min_support`` of it must be found, not only that share.
     needed = min_support * len(new)
+    if elsewhere:
+        # The question's one word of its own is not the chunk's, so the grounding is left to
+        # the answer: more than ``min_support`` of it must be found, the next whole word.
+        needed = int(needed) + 1
     found = len(new & vocabulary)
-    if (found <= needed if elsewhere else found < needed) and joined is not None:
+    if found < needed and joined is not None:
         # Short of support: the words missing may be the chunk's, written there as two (rare,
         # so the chunk's joined words are only read here).
         found += len((new - vocabulary) & joined())
-    enough = found > needed if elsewhere else found >= needed
-    return None if enough else Rejection.UNSUPPORTED
+    return None if found >= needed else Rejection.UNSUPPORTED
 
 
 def check_links_found(question: str, answer: str, source: str) -> Rejection | None:
