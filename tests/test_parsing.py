@@ -298,6 +298,21 @@ def test_mistral_style_numbered_bold_labels() -> None:
     assert _ok(reply) == PAIRS
 
 
+@pytest.mark.parametrize("number", ["1. ", "2) ", "(3) ", "Q4: ", "q5. ", "Question 6: "])
+def test_a_list_number_inside_a_json_question_is_dropped(number: str) -> None:
+    # A real llama.cpp run kept "1. What is the name ...?" and "2. What is the name ...?" as two
+    # questions: the numbers differed, so neither counted as a repeat.
+    reply = json.dumps([{"question": number + "What is the name of it?", "answer": "X"}])
+    assert _ok(reply) == [("What is the name of it?", "X")]
+
+
+@pytest.mark.parametrize(
+    "question", ["3.5 million people live where?", "1990. What changed?", "What is 1. about?"]
+)
+def test_a_number_that_is_part_of_the_question_stays(question: str) -> None:
+    assert _ok(json.dumps([{"question": question, "answer": "X"}])) == [(question, "X")]
+
+
 def test_a_sentence_starting_with_a_letter_and_full_stop_is_not_a_label() -> None:
     reply = "Question: Who wrote it?\nAnswer: The author,\nA. Smith, in 1900."
     assert _ok(reply) == [("Who wrote it?", "The author,\nA. Smith, in 1900.")]

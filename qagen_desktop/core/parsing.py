@@ -271,8 +271,17 @@ def _first(keys: dict[str, Any], names: tuple[str, ...]) -> Any:
 
 
 def _pair(question: Any, answer: Any) -> tuple[str, str] | None:
-    q, a = _text(question), _text(answer)
+    q, a = _LIST_NUMBER.sub("", _text(question), count=1), _text(answer)
     return (q, a) if q and a else None
+
+
+# A list number a model wrote into the question itself ("1. What ...", "2) ...", "Q3: ...",
+# "Question 4: ..."): it is no part of the question, and "1. What is X?" and "2. What is X?"
+# are one question.
+_LIST_NUMBER = re.compile(
+    r"\A(?:\(?\d{1,3}[.)]|q\d{1,3}[ \t]*[.:)]|question[ \t]*\d{1,3}[ \t]*[.:)])\s+(?=\S)",
+    re.IGNORECASE,
+)
 
 
 def _text(value: Any) -> str:
