@@ -26,6 +26,7 @@ SUMMARY_NAMES = {
     Rejection.CUT_OFF: "cut off mid-sentence",
     Rejection.ANSWER_ASKS: "answer asking a question",
     Rejection.NOT_A_QUESTION: "not a question",
+    Rejection.NOT_SELF_CONTAINED: "question pointing to choices it does not give",
     Rejection.ECHO: "answer repeating the question",
     Rejection.YES_NO_TO_OPEN: "yes or no to a what or who question",
     Rejection.UNSUPPORTED: "not supported by the text",

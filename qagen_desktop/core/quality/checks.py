@@ -4,9 +4,10 @@ Each check is a function returning a ``Rejection`` or None; ``PairChecker`` runs
 pair against its chunk's text and the run's ``QuestionIndex``, in order of cost: an exact repeat of
 a kept question, an empty answer or a non-answer, a string cut off mid-sentence, the reply's JSON
 or markup in place of words, a question too short to ask anything, an answer that repeats the
-question, a question that states or names nothing, a yes or a no to a question that asks what or
-who, an answer that asks a question back, an answer the chunk does not support (or a web address it
-does not hold), and last a question that rewords one already kept.
+question, a question that states or names nothing, one that points to choices it does not give,
+a yes or a no to a question that asks what or who, an answer that asks a question back, an
+answer the chunk does not support (or a web address it does not hold), and last a question that
+rewords one already kept.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Rejection(StrEnum):
     CUT_OFF = "cut_off"
     ANSWER_ASKS = "answer_asks"
     NOT_A_QUESTION = "not_a_question"
+    NOT_SELF_CONTAINED = "not_self_contained"
     ECHO = "echo"
     YES_NO_TO_OPEN = "yes_no_to_open"
     UNSUPPORTED = "unsupported"
@@ -68,6 +70,9 @@ _LABELS = {
     Rejection.ANSWER_ASKS: "the answer is a question, not an answer",
     Rejection.NOT_A_QUESTION: (
         "the question asks nothing (too few words, a statement, or about nothing named)"
+    ),
+    Rejection.NOT_SELF_CONTAINED: (
+        'the question points to choices or a text it does not give ("which of the following")'
     ),
     Rejection.ECHO: "the answer repeats the question",
     Rejection.YES_NO_TO_OPEN: "the answer is a yes or a no to a question that asks what or who",
@@ -188,6 +193,48 @@ def names_something(question: str, asked: text.Tokens) -> bool:
     one?"). A weak model's cut-off question ("is this an") names nothing, and its "yes" would
     pass as an answer to any text."""
     return bool(asked.asking or asked.figures) or _CAPITAL_LETTER.search(question) is not None
+
+
+def check_self_contained(question: str) -> Rejection | None:
+    """NOT_SELF_CONTAINED when the question points to choices, or a text, that it does not give:
+    "Which of the following is not a Python version of Python?" with no list (a weak model
+    copies the shape of a multiple-choice test), "What does the code below print?", "Welche der
+    folgenden ...", "以下哪个 ...". A question that gives its choices, or may, is whole: after a
+    colon or a comma, on lines of their own, as "(a)" and "b)", or with an "or" ("Which of the
+    following is older, 1.6 or 2.0?")."""
+    if _MAYBE_ELSEWHERE.search(question.lower()) is None:
+        return None  # most questions: one search for plain words settles it (the full one is slow)
+    if _POINTS_ELSEWHERE.search(question) is None or _CHOICES.search(question) is not None:
+        return None
+    return Rejection.NOT_SELF_CONTAINED
+
+
+# A word every phrase of ``_POINTS_ELSEWHERE`` holds, lower-cased.
+_MAYBE_ELSEWHERE = re.compile(
+    "follow|above|below|which of th|folgend|suivant|dessous|dessus|siguiente|seguent|seguint"
+    "|下列|以下|次の"
+)
+
+
+# What points to a list or a text outside the question: "the following" (not "the following
+# year", the next one), "the above", "which of these", "listed below", and the plural forms in
+# the other languages of the stop-word lists ("im folgenden Jahr" is the next year too).
+_POINTS_ELSEWHERE = re.compile(
+    r"\bthe following\b(?! (?:years?|days?|weeks?|months?|decades?|century|morning|evening"
+    r"|night|spring|summer|autumn|fall|winter|season|versions?|releases?)\b)"
+    r"|\bthe above\b|\bwhich of (?:these|those)\b"
+    r"|\b(?:listed|shown|given|code|text|statements?|options?) (?:below|above)\b"
+    r"|\b(?:der|die) folgenden\b|\bdes suivante?s\b"
+    r"|\b(?:affirmations|propositions|réponses|options|phrases) suivantes\b|\bci-dess(?:o|u)us\b"
+    r"|\b(?:los|las) siguientes\b|\b(?:dei|delle|degli) seguenti\b|\b(?:dos|das) seguintes\b"
+    r"|以下哪|下列|次のうち|以下のうち|次の中",
+    re.IGNORECASE,
+)
+# Choices the question gives itself, or may: after a colon or a comma, on lines of their own,
+# with an "or", as "(a)" (Portuguese "o" is "the", so Spanish "o" counts only after a comma).
+_CHOICES = re.compile(
+    r"[:：\n,，、]|\b(?:or|ou|oder|oppure)\b|或|还是|(?:^|\s)\(?[a-dA-D1-4]\)\s", re.IGNORECASE
+)
 
 
 def check_yes_no_fits(question: str, answer: str) -> Rejection | None:
@@ -366,6 +413,9 @@ class PairChecker:
             return rejection
         if not (asks_something(pair.question) and names_something(pair.question, asked)):
             return Rejection.NOT_A_QUESTION
+        rejection = check_self_contained(pair.question)
+        if rejection is not None:
+            return rejection
         rejection = _yes_no_fits(pair.question, asked, given)
         if rejection is not None:
             return rejection
