@@ -230,6 +230,9 @@ def test_the_new_reasons_have_plain_words_in_the_table_and_the_cli_summary() -> 
     [
         ("What was your favorite school?", "My favorite school is the one I went to."),
         ("What is the most popular movie in America?", "The one from 1998."),
+        # A digit alone ties the question to no text (a real run kept this of a manual that
+        # says "HTTP/1.1" and "HTTP/2").
+        ("How long have you been a student? (1 year or less)?", "2 years or more"),
     ],
 )
 def test_a_question_about_nothing_the_text_names_is_unsupported(question: str, answer: str) -> None:
@@ -314,9 +317,16 @@ def test_a_string_cut_at_the_schemas_length_limit_is_cut_off() -> None:
     question = "When was the observatory founded?"
     assert check_not_cut_off(question, runaway) is Rejection.CUT_OFF
     assert PairChecker().check(QAPair(question, runaway), Chunk(0, 0, FACTS)) is Rejection.CUT_OFF
-    # One character short of the limit, the string ended of itself.
-    assert check_not_cut_off(question, runaway[:-1]) is None
-    assert PairChecker().check(QAPair(question, runaway[:-1]), Chunk(0, 0, FACTS)) is None
+    # A few characters short, trimmed of the spaces around it, it was cut all the same (a real
+    # run's answer ended "... (the client is not fully-featured, so" at 595 characters); ending
+    # on a full stop, it ended of itself.
+    trimmed = runaway[:-5].rstrip(".")
+    assert check_not_cut_off(question, trimmed) is Rejection.CUT_OFF
+    ended = runaway[:-2].rstrip(". ") + "."
+    assert len(ended) < ANSWER_MAX_CHARS
+    assert check_not_cut_off(question, ended) is None
+    assert PairChecker().check(QAPair(question, ended), Chunk(0, 0, FACTS)) is None
+    assert check_not_cut_off(question, runaway[:-20]) is None  # well short: no sign of the cut
     long_question = ("When was the observatory on the ridge founded " * 10)[:QUESTION_MAX_CHARS]
     assert check_not_cut_off(long_question, "In 1998.") is Rejection.CUT_OFF
     assert "mid-sentence" in Rejection.CUT_OFF.label

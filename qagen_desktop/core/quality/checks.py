@@ -108,18 +108,32 @@ def check_no_debris(question: str, answer: str) -> Rejection | None:
 
 def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     """CUT_OFF when the question or the answer is exactly as long as a bounded schema lets a
-    string be (``prompts.QUESTION_MAX_CHARS``, ``ANSWER_MAX_CHARS``): the grammar llama.cpp
-    makes of the schema ended a runaway string there, mid-sentence. The bounds are well above
-    what a grounded pair needs, so a string that meets one was cut, not finished. So too an
-    English answer or question of two or more words that ends, unpunctuated, on a word no
-    sentence ends on: "It is stored in the", "The name of the service is", "Is there a
-    connection between this user and" ("Option A" ends on a capital, "It is what it is" on a
-    pronoun's verb)."""
-    if len(answer) == ANSWER_MAX_CHARS or len(question) == QUESTION_MAX_CHARS:
+    string be (``prompts.QUESTION_MAX_CHARS``, ``ANSWER_MAX_CHARS``): the grammar llama.cpp makes of
+    the schema ended a runaway string there, mid-sentence. The bounds are well above what a grounded
+    pair needs, so a string that meets one was cut, not finished; so was one a few characters short
+    of it that ends where no sentence ends (the reply's spaces trimmed). So too an English answer or
+    question of two or more words that ends, unpunctuated, on a word no sentence ends on: "It is
+    stored in the", "The name of the service is", "Is there a connection between this user and"
+    ("Option A" ends on a capital, "It is what it is" on a pronoun's verb)."""
+    if _at_bound(answer, ANSWER_MAX_CHARS) or _at_bound(question, QUESTION_MAX_CHARS):
         return Rejection.CUT_OFF
     if _stops_mid_sentence(answer) or _stops_mid_sentence(question):
         return Rejection.CUT_OFF
     return None
+
+
+def _at_bound(piece: str, bound: int) -> bool:
+    """Whether ``piece`` ran to the schema's ``bound``: as long as it, or a few characters short
+    (the spaces around the string trimmed) and ending where no sentence ends."""
+    if len(piece) < bound - _BOUND_ROOM:
+        return False  # most strings: one comparison
+    return len(piece) >= bound or not piece.endswith(_SENTENCE_ENDS)
+
+
+# Characters a cut string may be short of its bound by: a real run's answer, cut at 600, was
+# 595 once trimmed ("... (the client is not fully-featured, so").
+_BOUND_ROOM = 12
+_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", ")", '"', "'", "”", "’", "»", "`")
 
 
 def _stops_mid_sentence(piece: str) -> bool:
@@ -278,23 +292,23 @@ def check_supported(
 ) -> Rejection | None:
     """UNSUPPORTED when too little of what the answer adds is found in its chunk.
 
-    Measured on tokens (``text.tokens``): the answer's content-word stems and numbers
-    (stop-words left out; CJK and Thai as character bigrams), less those the question already
-    holds (they are what was asked, not evidence). The share of the rest found in the chunk's
-    ``vocabulary`` (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a
-    number written in digits) it adds must be there: a wrong figure is a wrong answer, however
-    well the words match. A yes or a no adds no word of its own, so then every word of the
-    question must be found in the chunk; so too for a no in words ("No, it is not a good
-    source": a word that denies, ``stopwords.NEGATIONS``, is no claim). An answer that adds
-    nothing else is left to ``check_not_echo``. And a question with two or more content words,
-    none of them (nor any of its numbers) in the chunk, is about something else ("What was your
-    favorite school?" of a licence), whatever its answer; one word may be the question's own for
-    a word of the text ("firm" for "company"), but then the answer carries the grounding alone:
-    more than ``min_support`` of what it adds must be found ("What is the most important thing
-    to you?" / "... able to create a good product" finds half), words among them, not only
-    figures ("What is the value of x?" / "x is 1 and y is 3"). A word the chunk writes as two
-    ("asis" for "AS IS", "website" for "web site") is found there, where the ``chunk``'s text is
-    given (``text.joined_words``).
+    Measured on tokens (``text.tokens``): the answer's content-word stems and numbers (stop-words
+    left out; CJK and Thai as character bigrams), less those the question already holds (they are
+    what was asked, not evidence). The share of the rest found in the chunk's ``vocabulary``
+    (``text.chunk_vocabulary``) must reach ``min_support``, and every figure (a number written in
+    digits) it adds must be there: a wrong figure is a wrong answer, however well the words match. A
+    yes or a no adds no word of its own, so then every word of the question must be found in the
+    chunk; so too for a no in words ("No, it is not a good source": a word that denies,
+    ``stopwords.NEGATIONS``, is no claim). An answer that adds nothing else is left to
+    ``check_not_echo``. And a question with two or more content words, none of them (nor any of its
+    numbers but a single digit) in the chunk, is about something else ("What was your favorite
+    school?" of a licence), whatever its answer; one word may be the question's own for a word of
+    the text ("firm" for "company"), but then the answer carries the grounding alone: more than
+    ``min_support`` of what it adds must be found ("What is the most important thing to you?" / "...
+    able to create a good product" finds half), words among them, not only figures ("What is the
+    value of x?" / "x is 1 and y is 3"). A word the chunk writes as two ("asis" for "AS IS",
+    "website" for "web site") is found there, where the ``chunk``'s text is given
+    (``text.joined_words``).
     """
     joined = partial(text.joined_words, chunk) if chunk else None
     return _supported(text.tokens(question), text.tokens(answer), vocabulary, min_support, joined)
@@ -310,10 +324,14 @@ def _supported(
     min_support: float,
     joined: Callable[[], frozenset[str]] | None = None,
 ) -> Rejection | None:
-    # The question's own words, framing left out (CJK, compared by characters, has none).
+    # The question's own words, framing left out (CJK, compared by characters, has none). A
+    # digit alone ties a question to no text: "1" and "2" are in every one ("How long have you
+    # been a student? (1 year or less)" of a library's manual that says "HTTP/1.1").
     topic = asked.asking & asked.content
     elsewhere = (
-        bool(topic) and topic.isdisjoint(vocabulary) and asked.numbers.isdisjoint(vocabulary)
+        bool(topic)
+        and topic.isdisjoint(vocabulary)
+        and all(len(number) == 1 for number in asked.numbers & vocabulary)
     )
     if elsewhere and len(topic) >= 2:
         return Rejection.UNSUPPORTED  # the question is about something the chunk never names
