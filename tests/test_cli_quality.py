@@ -186,7 +186,9 @@ def test_a_run_whose_every_pair_fails_still_says_why_and_writes_the_rejected(
     assert rejected and {line["meta"]["rejection"] for line in rejected} == {"echo"}
     assert summary_counts(done.stdout) == {"answer repeating the question": len(rejected)}
     assert f"Wrote the {len(rejected)} rejected pairs to rejected.jsonl" in done.stdout
-    assert "no pairs came back" in done.stderr
+    # Pairs came back, and the last line says so: every one was rejected, for the reasons above.
+    assert f"no pair passed the checks: the {len(rejected)} that came back" in done.stderr
+    assert "no pairs came back" not in done.stderr
     # What the run spent is said though nothing was kept.
     spent = re.search(r"Wrote no pairs in [\d.]+ s; tokens: (\d+) prompt", done.stdout)
     assert spent and int(spent.group(1)) > 0, done.stdout

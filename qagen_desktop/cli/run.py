@@ -286,7 +286,14 @@ def _finish(
         if result.rejected and write_rejected(options.export, result.rejected, err):
             # Every pair failed a check: the reasons are what the user needs most.
             report_rejections(options.export, options.plan.config, result, out)
-        if not result.fatal:
+        if result.rejected and not result.fatal:
+            # Pairs came, and every one failed a check: the summary above says which and why.
+            count = len(result.rejected)
+            err.write(
+                f"qagen: error: no pair passed the checks: the {count} that came back were all "
+                f"rejected (by reason above); {options.output} not written.\n"
+            )
+        elif not result.fatal:
             why = describe_failure(failures[0], secret) if failures else "the model gave none"
             err.write(f"qagen: error: no pairs came back ({why}); {options.output} not written.\n")
         else:
