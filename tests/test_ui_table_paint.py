@@ -19,10 +19,10 @@ from pytestqt.qtbot import QtBot
 from ui_support import OFFSCREEN_NOISE
 
 from qagen_desktop.core.records import QAPair
-from qagen_desktop.ui.controllers.run import set_progress
 from qagen_desktop.ui.table.results_filter import ResultsFilter
 from qagen_desktop.ui.table.results_model import ResultsModel
 from qagen_desktop.ui.table.table_view import PlainTextDelegate, ResultsTable
+from qagen_desktop.ui.widgets import set_progress
 
 pytestmark = OFFSCREEN_NOISE
 

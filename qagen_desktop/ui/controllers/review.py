@@ -22,9 +22,9 @@ from shiboken6 import isValid
 
 from qagen_desktop.core.records import PairStatus, QAPair
 from qagen_desktop.ui.controllers.document import DocumentController
-from qagen_desktop.ui.controllers.run import set_progress
 from qagen_desktop.ui.panes.results_pane import ResultsPane
 from qagen_desktop.ui.table.edit_commands import ReplacePairsCommand
+from qagen_desktop.ui.widgets import set_progress
 from qagen_desktop.ui.worker import EngineWorker, start_in_thread
 
 if TYPE_CHECKING:

@@ -34,6 +34,7 @@ from qagen_desktop.ui.panes.sources_pane import SourcesPane
 from qagen_desktop.ui.settings_writer import SettingsWriter
 from qagen_desktop.ui.status import BoundMessage
 from qagen_desktop.ui.theme import Tone
+from qagen_desktop.ui.widgets import set_progress
 from qagen_desktop.ui.worker import GenerationWorker, RunInbox, start_in_thread
 
 if TYPE_CHECKING:
@@ -398,25 +399,6 @@ class RunController(QObject):
     @Slot()
     def test_connection(self) -> None:
         self.connection.test()
-
-
-def set_progress(bar: QProgressBar, value: int, maximum: int) -> None:
-    """Show ``value`` of ``maximum`` in ``bar`` at the window's next paint.
-
-    QProgressBar.setValue repaints at once (QWidget::repaint), and a repaint paints every widget
-    of the window that waits for an update: the table, just given new rows, then again once it
-    has laid them out. With the bar's updates off for the change, it waits for the next paint
-    like the others.
-    """
-    if bar.minimum() == 0 and bar.maximum() == maximum and bar.value() == value:
-        return
-    bar.setUpdatesEnabled(False)
-    try:
-        if bar.minimum() != 0 or bar.maximum() != maximum:
-            bar.setRange(0, maximum)
-        bar.setValue(value)
-    finally:
-        bar.setUpdatesEnabled(True)
 
 
 def counts_as_failure(outcome: ChunkOutcome) -> bool:
