@@ -137,6 +137,31 @@ def no_dangling_qthreads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         pytest.fail(f"QThreads still running after the test, started at: {running}")
 
 
+@pytest.fixture(autouse=True)
+def no_held_modifier_keys() -> Iterator[None]:
+    """Let go of the modifier key a test's key click leaves held.
+
+    ``qtbot.keyClick(widget, key, Ctrl | Shift)`` leaves the application's modifier state at
+    Shift (QGuiApplication.keyboardModifiers) until the next key event, so in a later test
+    ``selectRow`` extends a selection instead of making one: a test of the sources list failed
+    after the review tests, and only then. A key release with no modifier ends it.
+    """
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    if QApplication.instance() is None:
+        return
+    if QGuiApplication.keyboardModifiers() != Qt.KeyboardModifier.NoModifier:
+        target = QWidget()
+        QTest.keyRelease(target, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier)
+        target.deleteLater()
+
+
 @pytest.fixture
 def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     """No modal message box ever blocks a test: each is answered and recorded."""
