@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fake_pairs import PairKind, make_pairs
 from fake_server import FakeLLMServer
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from qagen_process import CONTEXT
 
@@ -378,10 +378,12 @@ def test_ascii_text_is_cut_into_the_same_tokens_as_by_the_general_pattern(raw: s
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=600))
+@example("Python 1.6.1 came in 2000, 3.3 later; 1,200.5 is a number.")
 def test_an_ascii_chunk_has_the_vocabulary_of_the_general_steps(raw: str) -> None:
     from qagen_desktop.core.quality import text
 
-    words = text._TOKEN.findall(text._THOUSANDS.sub("", text.fold(raw)))
+    folded = text._THOUSANDS.sub("", text.fold(raw))
+    words = text._TOKEN.findall(folded) + text._dotted_numbers(folded)
     assert chunk_vocabulary(raw) == frozenset(map(text._VOCABULARY.__getitem__, words))
 
 
@@ -448,3 +450,41 @@ def test_every_listed_non_answer_is_found_after_its_lead_in_and_punctuation() ->
     started = ("文中没有提到他的名字。", "本文には記載がありません。", "I do not know who.")
     for said in started:
         assert check_answer_given(said) is Rejection.NON_ANSWER, said
+
+
+# A real llama.cpp run kept "What is Python?" / "Python is a Python 3.3 version of the Python
+# programming language. Python was developed ... in the 1980s. ..." of a licence that names
+# 1.6.1, 2.0 and "the early 1990s": "3.3" was read as the digit 3, and "1980s" as a word.
+LICENCE_VERSIONS = (
+    "Python was created in the early 1990s by Guido van Rossum. In 1995 he went on at CNRI, "
+    "which released Python 1.6.1; Python 2.0 followed, and HTTP/1.1 came with it. Clause 3 "
+    "of the licence covers each version of the language."
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Python is a Python 3.3 version of the language.",
+        "Python was created in the 1980s by Guido van Rossum.",
+        "Guido van Rossum created it at CNRI in 1.6.2.",
+    ],
+)
+def test_a_version_or_a_decade_the_text_lacks_is_unsupported(answer: str) -> None:
+    pair = QAPair("What is Python?", answer, source=LICENCE_VERSIONS)
+    assert PairChecker().check(pair) is Rejection.UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "CNRI released Python 1.6.1.",
+        "CNRI released Python 1.6, then Python 2.",  # shorter forms of 1.6.1 and 2.0
+        "Guido van Rossum created it in the 1990s.",
+        "Guido van Rossum went on at CNRI in the 1990s.",  # a decade of the year 1995
+        "It came with HTTP/1.1.",
+    ],
+)
+def test_a_version_or_a_decade_the_text_gives_is_supported(answer: str) -> None:
+    pair = QAPair("What did CNRI do with Python?", answer, source=LICENCE_VERSIONS)
+    assert PairChecker().check(pair) is None

@@ -347,8 +347,11 @@ def _supported(
             # at all; "Is a full answer possible for this question?" about none of a licence).
             return _supported(_NOTHING, asked, vocabulary, 1.0, joined)
         return None
-    if not (given.figures - asked.numbers) <= vocabulary:
-        return Rejection.UNSUPPORTED
+    figures = given.figures - asked.numbers
+    if not figures <= vocabulary and not all(
+        text.decade_found(figure, vocabulary) for figure in figures - vocabulary
+    ):
+        return Rejection.UNSUPPORTED  # a figure the chunk lacks ("in the 1990s" of "1995" is there)
     if elsewhere and (given.content - asked.content).isdisjoint(vocabulary):
         # Figures alone ("x is 1 and y is 3") ground no answer to a question about something
         # else: small numbers are in every text.

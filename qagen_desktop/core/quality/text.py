@@ -6,7 +6,8 @@ cannot be told from its neighbours, so such runs give character bigrams instead 
 "東京", "京都"). A word's ``key`` is a light stem: one ending ("ing", "ed", "es", "s") dropped, then
 at most six letters kept, so "generates", "generated" and "generating" share one key, as do
 "flood" and "flooded". Numbers are kept whole ("1,200" and "1200" are one number, "seven" is 7)
-and matched exactly. In a question, whose words may come in any order when it is reworded, a
+and matched exactly; a number with points ("3.3", "1.6.1") is one too, beside its parts, and so
+is a decade ("1990s"). In a question, whose words may come in any order when it is reworded, a
 spaceless run gives its characters one by one instead (function characters left out).
 """
 
@@ -113,6 +114,8 @@ _KINDS_LIMIT = 500_000  # words cached, at most: a vocabulary, not a corpus
 def _decide(word: str) -> tuple[int, str]:
     if word.isdigit():
         return (_FIGURE, word.lstrip("0") or "0")
+    if word[:1].isdigit() and (_DOTTED.fullmatch(word) or _DECADE.fullmatch(word)):
+        return (_FIGURE, word)
     if word in _NUMBER_WORDS:
         return (_NUMBER, _NUMBER_WORDS[word])
     if word in _INTERROGATIVES:
@@ -185,9 +188,14 @@ def tokens(text: str) -> Tokens:
         digits = raw.translate(_DIGITS_AS_ZERO)
         if b"0 000" in digits or b"0,000" in digits:
             raw = _THOUSANDS.sub("", lowered).encode()
-        return _gathered(raw.translate(_ASCII_SPACES_BYTES).decode().split(), [], [])
+        words = raw.translate(_ASCII_SPACES_BYTES).decode().split()
+        if b"0.0" in digits:  # "Python 3.3": the number whole, beside its parts
+            words += _DOTTED.findall(lowered)
+        return _gathered(words, [], [])
     folded = _joined_thousands(fold(text))
     words = _words(folded)
+    if "." in folded:
+        words += _DOTTED.findall(folded)
     about: list[str] = []
     content: list[str] = []
     if not folded.isascii() and _SPACELESS_RUN.search(folded) is not None:
@@ -247,9 +255,13 @@ def chunk_vocabulary(text: str) -> frozenset[str]:
             raw = _THOUSANDS.sub("", raw.decode()).encode()
         # Each distinct word is looked up once (a chunk repeats its words).
         distinct = set(raw.translate(_ASCII_SPACES_BYTES).decode().split())
+        if b"0.0" in digits:
+            distinct.update(_dotted_numbers(raw.decode()))
         return frozenset(map(_VOCABULARY.__getitem__, distinct))
     folded = _joined_thousands(fold(text))
     words = _words(folded)
+    if "." in folded:
+        words += _dotted_numbers(folded)
     if not folded.isascii() and _SPACELESS_RUN.search(folded):
         distinct = set(words)
         found: set[str] = set()
@@ -259,6 +271,29 @@ def chunk_vocabulary(text: str) -> frozenset[str]:
         found.update(map(_VOCABULARY.__getitem__, distinct))
         return frozenset(found)
     return frozenset(map(_VOCABULARY.__getitem__, words))  # faster than a set of the words first
+
+
+# A number with points ("3.3", "1.6.1", "4.50"), and a decade ("1990s").
+_DOTTED = re.compile(r"[0-9]+(?:\.[0-9]+)+")
+_DECADE = re.compile(r"[0-9]{3}0s")
+
+
+def _dotted_numbers(folded: str) -> list[str]:
+    """The numbers with points in a chunk, each with its shorter forms: a text that says
+    "1.6.1" supports "1.6"."""
+    found = []
+    for number in _DOTTED.findall(folded):
+        parts = number.split(".")
+        found += [".".join(parts[:end]) for end in range(2, len(parts) + 1)]
+    return found
+
+
+def decade_found(decade: str, vocabulary: frozenset[str]) -> bool:
+    """Whether ``decade`` ("1990s") is a decade the chunk's ``vocabulary`` gives a year of
+    ("1995"), so an answer may say "in the 1990s" of it."""
+    return _DECADE.fullmatch(decade) is not None and any(
+        f"{decade[:3]}{digit}" in vocabulary for digit in "0123456789"
+    )
 
 
 @lru_cache(maxsize=16)
