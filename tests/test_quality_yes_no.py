@@ -169,3 +169,26 @@ def test_a_no_in_words_to_a_question_about_the_text_is_kept(question: str, answe
 def test_a_no_in_words_to_an_open_question_is_rejected() -> None:
     answer = "No, not at all."
     assert check_yes_no_fits("What did Guido release?", answer) is Rejection.YES_NO_TO_OPEN
+
+
+# A real llama.cpp run with 512 tokens a slot kept "Is Python 1.6.1" / "Yes" of a licence: its
+# words are the text's, and a yes needs no more, but the question stops before it asks.
+@pytest.mark.parametrize("question", ["Is Python 1.6.1", "Was it released", "Is CNRI"])
+def test_a_bare_yes_to_three_words_with_no_question_mark_is_cut_off(question: str) -> None:
+    assert check_yes_no_fits(question, "Yes") is Rejection.CUT_OFF
+    assert check_yes_no_fits(question, "No, not at all.") is Rejection.CUT_OFF
+    assert PairChecker().check(QAPair(question, "Yes", source=LICENCE)) is Rejection.CUT_OFF
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Is Python 1.6.1?", "Yes"),  # marked as a question: whole
+        ("Is Python 1.6.1", "Yes, it was released at CNRI."),  # the answer says more
+        ("Were several versions released at CNRI", "Yes"),  # five words: whole
+    ],
+)
+def test_a_marked_or_longer_question_or_a_fuller_answer_is_not_cut_off(
+    question: str, answer: str
+) -> None:
+    assert check_yes_no_fits(question, answer) is None

@@ -251,12 +251,20 @@ _CHOICES = re.compile(
 )
 
 
+# A question of this many words or fewer with no question mark, beside a bare yes or no, cannot
+# be told from one cut short ("Is Python 1.6.1"); "is python available for licensee on asis
+# basis" / "yes" is whole.
+_SHORT_UNMARKED = 3
+
+
 def check_yes_no_fits(question: str, answer: str) -> Rejection | None:
     """YES_NO_TO_OPEN when the answer is a yes or a no, adding nothing else, to a question that
     opens with a question word: "Which one?" / "Yes", "What is the licence?" / "No" (what, who,
     when, wann, quand, ...: ``text.opens_with_question_word``), and does not say "yes or no". A
     yes or a no answers only a question that asks whether; a word that denies ("No, not at
-    all") adds nothing to it."""
+    all") adds nothing to it. CUT_OFF when such an answer's question is three words or fewer and
+    does not end as a question does ("Is Python 1.6.1" / "Yes", kept by a real run): it may have
+    stopped short, and a bare yes cannot show that it did not."""
     return _yes_no_fits(question, text.tokens(question), text.tokens(answer))
 
 
@@ -265,6 +273,10 @@ def _yes_no_fits(question: str, asked: text.Tokens, given: text.Tokens) -> Rejec
         return None  # no yes or no, or a question that says "yes or no" (it asks whether)
     if (given.content - asked.content - _NEGATIONS) or (given.numbers - asked.numbers):
         return None  # the answer says more than yes or no
+    if len(question.split()) <= _SHORT_UNMARKED and not question.rstrip().endswith(_QUESTION_MARKS):
+        # "Is Python 1.6.1" / "Yes": a question stopped short takes a yes as readily as a whole
+        # one, and in three words with no mark, nothing tells the two apart.
+        return Rejection.CUT_OFF
     return Rejection.YES_NO_TO_OPEN if text.opens_with_question_word(question) else None
 
 
