@@ -458,7 +458,7 @@ def test_every_listed_non_answer_is_found_after_its_lead_in_and_punctuation() ->
 LICENCE_VERSIONS = (
     "Python was created in the early 1990s by Guido van Rossum. In 1995 he went on at CNRI, "
     "which released Python 1.6.1; Python 2.0 followed, and HTTP/1.1 came with it. Clause 3 "
-    "of the licence covers each version of the language."
+    "of the licence covers each version of the language, and a copy of it cost 1,200.50 crowns."
 )
 
 
@@ -483,6 +483,7 @@ def test_a_version_or_a_decade_the_text_lacks_is_unsupported(answer: str) -> Non
         "Guido van Rossum created it in the 1990s.",
         "Guido van Rossum went on at CNRI in the 1990s.",  # a decade of the year 1995
         "It came with HTTP/1.1.",
+        "The licence cost 1,200.50 crowns.",  # thousands joined in both
     ],
 )
 def test_a_version_or_a_decade_the_text_gives_is_supported(answer: str) -> None:

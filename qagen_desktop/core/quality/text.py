@@ -190,7 +190,7 @@ def tokens(text: str) -> Tokens:
             raw = _THOUSANDS.sub("", lowered).encode()
         words = raw.translate(_ASCII_SPACES_BYTES).decode().split()
         if b"0.0" in digits:  # "Python 3.3": the number whole, beside its parts
-            words += _DOTTED.findall(lowered)
+            words += _DOTTED.findall(raw.decode())  # thousands joined: "1,200.50" is 1200.50
         return _gathered(words, [], [])
     folded = _joined_thousands(fold(text))
     words = _words(folded)
