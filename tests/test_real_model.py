@@ -126,9 +126,10 @@ def test_qagen_generate_on_a_licence_text(llama_url: str, tmp_path: Path, figure
 
 # The test's own rule for junk, apart from the product's checks: a question holds two words with
 # letters (or four CJK characters) and names something (a word beyond the frame of any
-# question, a number or a CJK character), an answer a letter or a digit (a bare yes or no only
-# to a question that asks whether), and neither holds the reply's keys, a special token or a
-# JSON fragment.
+# question, a number or a CJK character), carries no list number of its own ("1. What ...") and
+# points to no choices it does not give ("Which of the following ...?"), an answer a letter or
+# a digit (a bare yes or no only to a question that asks whether), and neither holds the
+# reply's keys, a special token or a JSON fragment.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _JUNK = re.compile(
     r"""["'](?:question|answer)["']\s*:"""  # the reply's keys
@@ -157,6 +158,9 @@ def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
         # It names something: one word beyond the words every question is made of.
         named = set(re.findall(r"[^\W\d_]+", question.lower())) - _FRAME_WORDS
         assert named or re.search(r"\d|" + _CJK.pattern, question), pair
+        assert not re.match(r"\(?\d{1,3}[.)]\s", question), pair  # the model's list number
+        if "of the following" in question.lower():
+            assert re.search(r"[:\n]|\bor\b", question), pair  # its choices are given
         assert any(ch.isalnum() for ch in answer), pair
         assert len(answer) < ANSWER_MAX_CHARS, pair  # not a runaway cut by the schema's grammar
         if re.fullmatch(r"\W*(?:yes|no)\W*", answer.lower()):  # it answers a "whether"
@@ -165,6 +169,32 @@ def assert_no_junk(pairs: list[dict[str, Any]]) -> None:
         for text in (question, answer):
             assert not _JUNK.search(text), pair
             assert text.count("{") == text.count("}"), pair
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("1. What is the name of the program?", "Python 2.x"),
+        ("Which of the following is not a Python version of Python?", "Python 1.6.1"),
+        ("is this an", "yes"),
+        ("Which one?", "yes"),
+        ("python", "python"),
+        ('"question": "What is it?"', "X"),
+    ],
+)
+def test_the_tiers_junk_rule_fails_on_junk_real_runs_kept(question: str, answer: str) -> None:
+    with pytest.raises(AssertionError):
+        assert_no_junk([{"question": question, "answer": answer}])
+
+
+def test_the_tiers_junk_rule_passes_real_pairs() -> None:
+    assert_no_junk(
+        [
+            {"question": "Which licence covers Python 1.6.1?", "answer": "The CNRI licence."},
+            {"question": "Which of the following came first: 1.6.1 or 2.0?", "answer": "1.6.1"},
+            {"question": "Is Python 1.6.1 GPL-compatible?", "answer": "No"},
+        ]
+    )
 
 
 # Issue 11's second "done when": with 512 tokens a slot, a 3,000-character chunk does not fit.
