@@ -80,7 +80,7 @@ def test_an_english_statement_is_not_a_question(question: str) -> None:
     "question",
     [
         *("is this an", "What is it?", "Who is he?", "What does the text say?", "Is that so?"),
-        *("Why?", "What is your name?", "What are the names?"),
+        *("Why?", "What is your name?", "What are the names?", "What do you want to do?"),
     ],
 )
 def test_a_question_that_names_nothing_is_not_a_question(question: str) -> None:
@@ -260,7 +260,8 @@ def test_a_question_in_words_of_its_own_beside_the_texts_is_kept(
 # "product") are.
 def test_a_question_of_one_word_the_text_lacks_needs_more_than_half_of_its_answer_found() -> None:
     licence = "The licensee may create a derivative product that incorporates the software."
-    answer = "The most important thing to me is that I'm able to create a good product,"
+    # (The real answer ended on a comma, which is now cut off before its support is read.)
+    answer = "The most important thing to me is that I'm able to create a good product."
     pair = QAPair("What is the most important thing to you?", answer, source=licence)
     assert PairChecker().check(pair) is Rejection.UNSUPPORTED
     # With the question's word in the text, half of the answer's new words are enough.
@@ -348,6 +349,26 @@ def test_a_string_cut_at_the_schemas_length_limit_is_cut_off() -> None:
 )
 def test_an_answer_that_stops_on_a_word_no_sentence_ends_on_is_cut_off(answer: str) -> None:
     assert check_not_cut_off("When was the observatory founded?", answer) is Rejection.CUT_OFF
+
+
+# A real llama.cpp run kept "What is the purpose of this program?" / "to run a program without
+# a written source code," and "Is this program a free software program?" / "Yes, this program
+# is free software," of the GPL: no sentence ends on a comma, in any script.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It was founded in 1998 on a ridge,",
+        "Yes, it was founded in 1998,  ",
+        "它建于1998年，",
+        "1998年に、",
+    ],
+)
+def test_an_answer_that_ends_on_a_comma_is_cut_off(answer: str) -> None:
+    question = "When was the observatory founded?"
+    assert check_not_cut_off(question, answer) is Rejection.CUT_OFF
+    assert check_not_cut_off("When was the observatory founded,", "In 1998.") is Rejection.CUT_OFF
+    assert PairChecker().check(QAPair(question, answer), Chunk(0, 0, FACTS)) is Rejection.CUT_OFF
+    assert check_not_cut_off(question, answer.rstrip().rstrip(",，、") + ".") is None
 
 
 # And questions, from the same runs: "Is there a connection between this user and the".

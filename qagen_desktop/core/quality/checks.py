@@ -114,12 +114,18 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     of it that ends where no sentence ends (the reply's spaces trimmed). So too an English answer or
     question of two or more words that ends, unpunctuated, on a word no sentence ends on: "It is
     stored in the", "The name of the service is", "Is there a connection between this user and"
-    ("Option A" ends on a capital, "It is what it is" on a pronoun's verb)."""
+    ("Option A" ends on a capital, "It is what it is" on a pronoun's verb), and a string in any
+    script that ends on a comma."""
     if _at_bound(answer, ANSWER_MAX_CHARS) or _at_bound(question, QUESTION_MAX_CHARS):
         return Rejection.CUT_OFF
     if _stops_mid_sentence(answer) or _stops_mid_sentence(question):
         return Rejection.CUT_OFF
+    if answer.rstrip().endswith(_COMMAS) or question.rstrip().endswith(_COMMAS):
+        return Rejection.CUT_OFF  # "Yes, this program is free software,": the clause goes on
     return None
+
+
+_COMMAS = (",", "，", "、")  # Latin, full-width and ideographic: no sentence ends on one
 
 
 def _at_bound(piece: str, bound: int) -> bool:
