@@ -81,6 +81,7 @@ def test_an_english_statement_is_not_a_question(question: str) -> None:
     [
         *("is this an", "What is it?", "Who is he?", "What does the text say?", "Is that so?"),
         *("Why?", "What is your name?", "What are the names?", "What do you want to do?"),
+        "What is your answer to the question?",
     ],
 )
 def test_a_question_that_names_nothing_is_not_a_question(question: str) -> None:
@@ -433,3 +434,27 @@ def test_an_answer_giving_a_web_address_the_text_lacks_is_unsupported(answer: st
 )
 def test_an_answer_giving_a_web_address_the_text_holds_is_kept(answer: str) -> None:
     assert check_links_found("Where is the licence?", answer, LINKS) is None
+
+
+# A real llama.cpp run kept "What is your answer? (e.g." / "question" of apt's README: it stopped
+# inside the brackets it opened.
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("What is your answer? (e.g.", "question"),
+        ("When was the observatory founded?", "In 1998 (on a ridge"),
+        ("When was the observatory founded (and where?", "In 1998."),
+    ],
+)
+def test_a_string_that_stops_inside_a_bracket_it_opened_is_cut_off(
+    question: str, answer: str
+) -> None:
+    assert check_not_cut_off(question, answer) is Rejection.CUT_OFF
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["In 1998 (on a ridge).", "a) in 1998, b) on a ridge", "In 1998 :) on a ridge."],
+)
+def test_brackets_closed_or_a_list_are_not_cut_off(answer: str) -> None:
+    assert check_not_cut_off("When was the observatory founded?", answer) is None

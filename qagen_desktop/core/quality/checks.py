@@ -115,14 +115,21 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     question of two or more words that ends, unpunctuated, on a word no sentence ends on: "It is
     stored in the", "The name of the service is", "Is there a connection between this user and"
     ("Option A" ends on a capital, "It is what it is" on a pronoun's verb), and a string in any
-    script that ends on a comma."""
+    script that ends on a comma, or inside a bracket it opened."""
     if _at_bound(answer, ANSWER_MAX_CHARS) or _at_bound(question, QUESTION_MAX_CHARS):
         return Rejection.CUT_OFF
     if _stops_mid_sentence(answer) or _stops_mid_sentence(question):
         return Rejection.CUT_OFF
     if answer.rstrip().endswith(_COMMAS) or question.rstrip().endswith(_COMMAS):
         return Rejection.CUT_OFF  # "Yes, this program is free software,": the clause goes on
+    if _open_bracket(question) or _open_bracket(answer):
+        return Rejection.CUT_OFF  # "What is your answer? (e.g.": it stopped inside the brackets
     return None
+
+
+def _open_bracket(piece: str) -> bool:
+    """Whether ``piece`` opens more round brackets than it closes ("a)" and "b)" close more)."""
+    return "(" in piece and piece.count("(") > piece.count(")")
 
 
 _COMMAS = (",", "，", "、")  # Latin, full-width and ideographic: no sentence ends on one

@@ -92,13 +92,13 @@ QUESTION_OPENERS: frozenset[str] = _words(
 )
 
 # Words that frame a question about a text without adding to it: "What does the text say about
-# X?" asks about X, and so does "What is the name of X?"; "What do you want to do?" asks about
-# nothing.
+# X?" asks about X, and so does "What is the name of X?"; "What do you want to do?" and "What is
+# your answer?" ask about nothing.
 QUESTION_FRAMING: frozenset[str] = _words(
     """
     text passage document article excerpt author writer say says said state states stated
     mention mentions mentioned describe describes described according explain explains
-    tell tells told name names named want wants wanted
+    tell tells told name names named want wants wanted question questions answer answers
     """
 )
 
