@@ -116,15 +116,21 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     stored in the", "The name of the service is", "Is there a connection between this user and"
     ("Option A" ends on a capital, "It is what it is" on a pronoun's verb), and a string in any
     script that ends on a comma, or inside a bracket it opened."""
-    if _at_bound(answer, ANSWER_MAX_CHARS) or _at_bound(question, QUESTION_MAX_CHARS):
+    if _cut_short(answer, ANSWER_MAX_CHARS) or _cut_short(question, QUESTION_MAX_CHARS):
         return Rejection.CUT_OFF
-    if _stops_mid_sentence(answer) or _stops_mid_sentence(question):
-        return Rejection.CUT_OFF
-    if answer.rstrip().endswith(_COMMAS) or question.rstrip().endswith(_COMMAS):
-        return Rejection.CUT_OFF  # "Yes, this program is free software,": the clause goes on
-    if _open_bracket(question) or _open_bracket(answer):
-        return Rejection.CUT_OFF  # "What is your answer? (e.g.": it stopped inside the brackets
     return None
+
+
+def _cut_short(piece: str, bound: int) -> bool:
+    """Whether ``piece``, bounded by the schema at ``bound``, stops before its end (see
+    ``check_not_cut_off``): "Yes, this program is free software," goes on after its comma, and
+    "What is your answer? (e.g." inside its brackets."""
+    return (
+        _at_bound(piece, bound)
+        or _stops_mid_sentence(piece)
+        or piece.rstrip().endswith(_COMMAS)
+        or _open_bracket(piece)
+    )
 
 
 def _open_bracket(piece: str) -> bool:
