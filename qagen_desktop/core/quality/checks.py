@@ -25,6 +25,7 @@ from qagen_desktop.core.quality.junk import (
     LETTER_OR_DIGIT,
     asks_something,
     is_askable,
+    is_cut_short,
     is_debris,
 )
 from qagen_desktop.core.quality.nonanswers import is_non_answer
@@ -116,71 +117,9 @@ def check_not_cut_off(question: str, answer: str) -> Rejection | None:
     stored in the", "The name of the service is", "Is there a connection between this user and"
     ("Option A" ends on a capital, "It is what it is" on a pronoun's verb), and a string in any
     script that ends on a comma, or inside a bracket it opened."""
-    if _cut_short(answer, ANSWER_MAX_CHARS) or _cut_short(question, QUESTION_MAX_CHARS):
+    if is_cut_short(answer, ANSWER_MAX_CHARS) or is_cut_short(question, QUESTION_MAX_CHARS):
         return Rejection.CUT_OFF
     return None
-
-
-def _cut_short(piece: str, bound: int) -> bool:
-    """Whether ``piece``, bounded by the schema at ``bound``, stops before its end (see
-    ``check_not_cut_off``): "Yes, this program is free software," goes on after its comma, and
-    "What is your answer? (e.g." inside its brackets."""
-    return (
-        _at_bound(piece, bound)
-        or _stops_mid_sentence(piece)
-        or piece.rstrip().endswith(_COMMAS)
-        or _open_bracket(piece)
-    )
-
-
-def _open_bracket(piece: str) -> bool:
-    """Whether ``piece`` opens more round brackets than it closes ("a)" and "b)" close more)."""
-    return "(" in piece and piece.count("(") > piece.count(")")
-
-
-_COMMAS = (",", "，", "、")  # Latin, full-width and ideographic: no sentence ends on one
-
-
-def _at_bound(piece: str, bound: int) -> bool:
-    """Whether ``piece`` ran to the schema's ``bound``: as long as it, or a few characters short
-    (the spaces around the string trimmed) and ending where no sentence ends."""
-    if len(piece) < bound - _BOUND_ROOM:
-        return False  # most strings: one comparison
-    return len(piece) >= bound or not piece.endswith(_SENTENCE_ENDS)
-
-
-# Characters a cut string may be short of its bound by: a real run's answer, cut at 600, was
-# 595 once trimmed ("... (the client is not fully-featured, so").
-_BOUND_ROOM = 12
-_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", ")", '"', "'", "”", "’", "»", "`")
-
-
-def _stops_mid_sentence(piece: str) -> bool:
-    """Whether an English text's last sentence ends, unpunctuated, where no sentence ends."""
-    words = piece.rsplit(None, 1)  # the last word, and whether there is one before it
-    if len(words) < 2 or words[-1] not in _ENDINGS or not piece.isascii():
-        return False  # most texts end on a word a sentence ends on, or a mark; "A" is an answer
-    if words[-1] in _DANGLING:
-        return True
-    last = _SENTENCE_END.split(piece)[-1].lower().split()
-    return _ENDS_WITH_BE.isdisjoint(last)
-
-
-# Words an English sentence does not end on: articles, "and" and "or", matched as written and
-# unpunctuated (a capital "A" is a letter or a grade). A form of "be" ends a sentence that holds
-# a pronoun or a word opening a clause ("It is what it is", "Where the mirror is", "as they
-# were"), and no other ("The name of the service is").
-_DANGLING = frozenset(("the", "a", "an", "and", "or"))
-_BE = frozenset(("is", "are", "was", "were"))
-_ENDINGS = _DANGLING | _BE
-_ENDS_WITH_BE = frozenset(
-    (
-        *("i", "you", "he", "she", "it", "we", "they", "this", "that", "these", "those"),
-        *("there", "here", "what", "where", "when", "who", "which", "how", "why", "as", "than"),
-        "whatever",
-    )
-)
-_SENTENCE_END = re.compile(r"[.!?;:]\s")
 
 
 # How a question ends, in the scripts that mark one: Latin, full-width (CJK), Arabic, Greek.
